@@ -1,0 +1,37 @@
+# entra-kri: `make demo` and `make test` are all a new user needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_CASSETTE := fixtures/demo/cassette.yaml
+DEMO_ROOT     := snapshots/demo
+
+.PHONY: help install demo test lint record-cassettes clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install entra-kri with its test tools
+
+demo: $(STAMP) ## Replay the demo tenant into ./snapshots/demo and print its KRIs
+	rm -rf $(DEMO_ROOT)
+	$(BIN)/entra-kri snapshot --replay $(DEMO_CASSETTE) --out $(DEMO_ROOT) > $(VENV)/demo-path
+	$(BIN)/entra-kri kri "$$(cat $(VENV)/demo-path)"
+
+test: $(STAMP) ## Run the whole test suite with the network blocked
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff over the code and tests
+	$(BIN)/ruff check entra_kri snapshotter analysis tests
+
+record-cassettes: $(STAMP) ## Re-record the demo and test cassettes from the local Graph fake
+	$(BIN)/python -m pytest tests/test_record_cassettes.py --record-mode=rewrite --run-recording
+
+clean: ## Remove .venv and ./snapshots
+	rm -rf $(VENV) snapshots

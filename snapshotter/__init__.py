@@ -1,0 +1,1 @@
+"""Capture: read-only Microsoft Graph client that writes tenant snapshots to disk."""

@@ -1,0 +1,227 @@
+"""One capture run: every collection, in order, into one snapshot.
+
+Refusals are sorted here: the licence-gated collections (and `signInActivity`
+on `/users`) are recorded and tolerated as kri.md's fail-safe table says;
+anything else aborts the run and removes the partial snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from entra_kri.errors import GraphError
+from snapshotter import collections as c
+from snapshotter.clouds import Cloud
+from snapshotter.http import GraphClient
+from snapshotter.manifest import (
+    CollectionRecord,
+    build_manifest,
+    previous_manifest_sha256,
+    snapshot_id_for,
+)
+from snapshotter.paging import fetch_pages
+from snapshotter.refusals import fatal_error, refusal_warning
+from snapshotter.writer import CollectionFile, SnapshotWriter
+
+log = logging.getLogger("entra_kri.capture")
+
+GROUP_TYPE = "#microsoft.graph.group"
+FAILURES_ONLY = " and status/errorCode ne 0"
+
+
+@dataclass
+class CaptureRun:
+    """The state of one run: where it writes and what it has recorded so far."""
+
+    client: GraphClient
+    graph_url: str
+    writer: SnapshotWriter
+    captured_at: datetime
+    window: timedelta
+    records: list[CollectionRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+    def copy(self, record: CollectionRecord, url: str, out: CollectionFile,
+             context: dict[str, Any] | None = None,
+             on_item: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Stream every page of `url` into `out`, adding `context` fields to each object."""
+        for page in fetch_pages(self.client, url):
+            record.pages += 1
+            for item in page:
+                if on_item:
+                    on_item(item)
+                out.write({**item, **context} if context else item)
+
+    def capture(self, collection: c.Collection, urls: Sequence[str] = (),
+                fall_back_on: frozenset[int] = frozenset(),
+                on_item: Callable[[dict[str, Any]], None] | None = None,
+                ) -> tuple[CollectionRecord, GraphError | None]:
+        """A whole collection into its file, trying `urls` in turn.
+
+        A status in `fall_back_on` moves on to the next URL; a status the
+        collection tolerates is recorded as a refusal; anything else is fatal.
+        Returns the record and the error that made it fall back, if any.
+        """
+        urls = list(urls) or [collection.url(self.graph_url)]
+        out = self.writer.open_collection(collection.name)
+        fell_back: GraphError | None = None
+        for attempt, url in enumerate(urls, start=1):
+            record = CollectionRecord(collection.name, url)
+            try:
+                self.copy(record, url, out, on_item=on_item)
+                break
+            except GraphError as exc:
+                if exc.status in fall_back_on and attempt < len(urls):
+                    log.info("%s: %s answered %s %s; trying %s", collection.name, url,
+                             exc.status, exc.code, urls[attempt])
+                    fell_back = exc
+                elif exc.status in collection.tolerated:
+                    self.refused(record, collection, exc)
+                else:
+                    raise fatal_error(collection, exc) from exc
+                out.discard()
+                out = self.writer.open_collection(collection.name)
+                if record.outcome != "ok":
+                    break
+        record.written(out.close())
+        return self.finish(record), fell_back
+
+    def refused(self, record: CollectionRecord, collection: c.Collection,
+                exc: GraphError) -> None:
+        record.outcome = "forbidden" if exc.status == 403 else "not_found"
+        record.http_status = exc.status or 0
+        record.error = {"code": exc.code or "unknown", "message": exc.detail}
+        record.pages = 0
+        self.warn(refusal_warning(collection, exc))
+
+    def finish(self, record: CollectionRecord) -> CollectionRecord:
+        log.info("%s: %d items in %d pages (%s)", record.name, record.items, record.pages,
+                 record.outcome)
+        self.records.append(record)
+        return record
+
+
+def capture_users(run: CaptureRun) -> None:
+    """Users with signInActivity; on 403, the same users again without it (AzureHound's way)."""
+    with_activity = 0
+
+    def count_activity(user: dict[str, Any]) -> None:
+        nonlocal with_activity
+        with_activity += c.SIGN_IN_ACTIVITY in user
+
+    urls = (c.USERS.url(run.graph_url),
+            c.USERS.url(run.graph_url, params=c.USERS_WITHOUT_SIGN_IN_ACTIVITY))
+    record, refusal = run.capture(c.USERS, urls, fall_back_on=frozenset({403}),
+                                  on_item=count_activity)
+    if refusal is not None:
+        record.extra.update(sign_in_activity="forbidden", sign_in_activity_error={
+            "code": refusal.code or "unknown", "message": refusal.detail})
+        run.warn(refusal_warning(c.USERS, refusal, what="signInActivity on /users")
+                 + " Users were captured without it; entra_stale_accounts_90d counts every "
+                 "enabled member as stale (fail-safe).")
+    elif record.items and with_activity == 0:
+        record.extra["sign_in_activity"] = "stripped"
+        run.warn(
+            "Graph returned no signInActivity on any user: the app probably lacks "
+            "AuditLog.Read.All, or the tenant has no Entra ID P1/P2. "
+            "entra_stale_accounts_90d counts every enabled member as stale (fail-safe)."
+        )
+    else:
+        record.extra["sign_in_activity"] = "ok"
+
+
+def capture_roles(run: CaptureRun) -> None:
+    """Activated roles, their members, and the transitive members of groups in roles."""
+    roles: list[dict[str, Any]] = []
+    run.capture(c.DIRECTORY_ROLES, on_item=roles.append)
+    groups: dict[str, str | None] = {}
+
+    def note_group(member: dict[str, Any]) -> None:
+        if member.get("@odata.type") == GROUP_TYPE and member.get("id"):
+            groups[member["id"]] = member.get("displayName")
+
+    capture_fan_out(run, c.DIRECTORY_ROLE_MEMBERS, (
+        (f"/directoryRoles/{role['id']}/members",
+         {"_roleId": role["id"], "_roleTemplateId": role.get("roleTemplateId"),
+          "_roleDisplayName": role.get("displayName")})
+        for role in roles
+    ), on_item=note_group)
+    capture_fan_out(run, c.GROUP_MEMBERS, [
+        (f"/groups/{group_id}/transitiveMembers",
+         {"_groupId": group_id, "_groupDisplayName": name})
+        for group_id, name in sorted(groups.items())
+    ])
+
+
+def capture_fan_out(run: CaptureRun, collection: c.Collection,
+                    requests: Iterable[tuple[str, dict[str, Any]]],
+                    on_item: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """One collection gathered from several paths, each object tagged with its context."""
+    record = CollectionRecord(collection.name, collection.url(run.graph_url))
+    out = run.writer.open_collection(collection.name)
+    for path, context in requests:
+        try:
+            run.copy(record, collection.url(run.graph_url, path=path), out, context, on_item)
+        except GraphError as exc:
+            raise fatal_error(collection, exc) from exc
+    record.written(out.close())
+    run.finish(record)
+
+
+def capture_sign_ins(run: CaptureRun) -> None:
+    """Failed sign-ins of the window; the whole window if Graph rejects the failure filter."""
+    window = c.window_filter("createdDateTime", run.captured_at - run.window, run.captured_at)
+    failures_url, all_url = (
+        c.SIGN_INS.url(run.graph_url, params=(("$filter", f), *c.SIGN_INS.params))
+        for f in (window + FAILURES_ONLY, window)
+    )
+    record, _ = run.capture(c.SIGN_INS, (failures_url, all_url), fall_back_on=frozenset({400}))
+    record.extra["filter"] = "failures_only" if record.url == failures_url else "all"
+
+
+def capture_directory_audits(run: CaptureRun) -> None:
+    window = c.window_filter("activityDateTime", run.captured_at - run.window, run.captured_at)
+    run.capture(c.DIRECTORY_AUDITS,
+                (c.DIRECTORY_AUDITS.url(run.graph_url, params=(("$filter", window),)),))
+
+
+def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root: Path,
+                     captured_at: datetime, window: timedelta = timedelta(hours=24),
+                     warnings: Sequence[str] = ()) -> Path:
+    """Capture every collection into `root/<tenant_id>/<snapshot_id>/`; return that path.
+
+    On any failure the partial directory is removed and the error propagates:
+    no snapshot appears that could be mistaken for a complete one.
+    """
+    snapshot_id = snapshot_id_for(captured_at)
+    writer = SnapshotWriter(root, tenant_id, snapshot_id)
+    run = CaptureRun(client, cloud.graph_url, writer, captured_at, window)
+    for message in warnings:
+        run.warn(message)
+    try:
+        run.capture(c.ORGANIZATION)
+        capture_users(run)
+        capture_roles(run)
+        run.capture(c.USER_REGISTRATION_DETAILS)
+        run.capture(c.CONDITIONAL_ACCESS_POLICIES)
+        capture_sign_ins(run)
+        capture_directory_audits(run)
+        manifest = build_manifest(
+            tenant_id=tenant_id, captured_at=captured_at, graph_url=cloud.graph_url,
+            login_url=cloud.login_url,
+            previous=previous_manifest_sha256(writer.tenant_dir, snapshot_id),
+            collections=run.records, warnings=run.warnings,
+        )
+        return writer.commit(manifest)
+    except BaseException:
+        writer.abort()
+        raise

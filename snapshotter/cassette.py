@@ -1,0 +1,96 @@
+"""Record a capture into a scrubbed vcrpy cassette, or replay one with no network.
+
+A cassette also keeps the run's metadata (vcrpy's `get_metadata`): the capture
+time, tenant, client and endpoints. Replaying therefore asks Graph the very
+same questions, and the snapshot's "now" is the recorded one, so replaying
+twice gives byte-identical collection files and the same KRIs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from entra_kri.errors import ConfigurationError, SnapshotError
+
+REDACTED = "REDACTED"
+_SECRET_FIELDS = re.compile(rb"(client_secret|client_assertion)=[^&]*")
+_DROPPED_HEADERS = ("authorization", "cookie", "set-cookie")
+
+
+def scrub_request(request: Any) -> Any:
+    """Remove the client secret or assertion from a token request body (idempotent)."""
+    if isinstance(request.body, bytes | str) and request.body:
+        body = request.body.encode() if isinstance(request.body, str) else request.body
+        request.body = _SECRET_FIELDS.sub(lambda m: m.group(1) + b"=" + REDACTED.encode(), body)
+    return request
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """Replace issued tokens and drop cookies before a response is written to disk."""
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in _DROPPED_HEADERS:
+            del headers[name]
+    body = response.get("body", {}).get("string", b"")
+    if isinstance(body, bytes) and (b'"access_token"' in body or b'"refresh_token"' in body):
+        token = json.loads(body)
+        for key in ("access_token", "refresh_token", "id_token"):
+            if key in token:
+                token[key] = REDACTED
+        scrubbed = json.dumps(token).encode()
+        response["body"]["string"] = scrubbed
+        for name in list(headers):
+            if name.lower() == "content-length":
+                headers[name] = [str(len(scrubbed))]
+    return response
+
+
+def _recorder(mode: str) -> vcr.VCR:
+    return vcr.VCR(
+        record_mode=mode,
+        match_on=("method", "scheme", "host", "port", "path", "query"),
+        filter_headers=_DROPPED_HEADERS,
+        before_record_request=scrub_request,
+        before_record_response=scrub_response,
+        decode_compressed_response=True,
+        record_on_exception=True,
+    )
+
+
+@contextmanager
+def recording(path: Path) -> Iterator[Any]:
+    """Record every HTTP exchange of the block into a new cassette at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with _recorder("all").use_cassette(str(path)) as cassette:
+        yield cassette
+
+
+@contextmanager
+def replaying(path: Path) -> Iterator[Any]:
+    """Serve the block's HTTP from the cassette at `path`; any other request fails."""
+    if not path.is_file():
+        raise ConfigurationError(f"No cassette at {path}.", "Give the path of a recorded cassette.")
+    try:
+        with _recorder("none").use_cassette(str(path), allow_playback_repeats=False) as cassette:
+            yield cassette
+    except CannotOverwriteExistingCassetteException as exc:
+        raise SnapshotError(
+            f"The capture asked for something the cassette {path} did not record "
+            f"({str(exc).splitlines()[0]}).",
+            "Replay a cassette recorded by this version of entra-kri, or record it again.",
+        ) from exc
+
+
+@contextmanager
+def no_cassette() -> Iterator[None]:
+    """Neither recording nor replaying: the network as it is."""
+    yield None

@@ -1,0 +1,140 @@
+"""The Graph HTTP client: GET only, bearer token per request, retries in one place."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from entra_kri.errors import GraphError, NetworkError
+from snapshotter.auth import TokenProvider
+from snapshotter.retry import RETRIABLE_STATUSES, RetryPolicy
+
+log = logging.getLogger("entra_kri.http")
+
+REQUEST_TIMEOUT = (10, 120)  # connect, read: a signIns page can take a while
+ERROR_MESSAGE_LIMIT = 300
+
+
+class GraphSession(requests.Session):
+    """A requests session shared by msal and Graph.
+
+    An explicitly named CA bundle is passed as `verify=` on every request,
+    because requests lets `REQUESTS_CA_BUNDLE` from the environment override
+    `Session.verify`; proxies from the environment keep working.
+    """
+
+    def __init__(self, ca_bundle: str | None = None) -> None:
+        super().__init__()
+        self.ca_bundle = ca_bundle
+        self.headers["User-Agent"] = "entra-kri"
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.ca_bundle:
+            kwargs["verify"] = self.ca_bundle
+        kwargs.setdefault("timeout", REQUEST_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class GraphErrorBody:
+    """`error.code` and `error.message` of a Graph error response (message truncated)."""
+
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def parse_error_body(response: requests.Response) -> GraphErrorBody:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    message = str(error.get("message") or response.reason or "")
+    return GraphErrorBody(str(error.get("code") or "unknown"), message[:ERROR_MESSAGE_LIMIT])
+
+
+@dataclass
+class RequestStats:
+    """What the run cost: requests sent, retries and throttling waits."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    waited_seconds: float = 0.0
+
+
+class GraphClient:
+    """GETs Graph URLs. Nothing else: this tool never writes to a directory."""
+
+    def __init__(self, session: requests.Session, tokens: TokenProvider,
+                 retry: RetryPolicy | None = None) -> None:
+        self.session = session
+        self.tokens = tokens
+        self.retry = retry or RetryPolicy()
+        self.stats = RequestStats()
+
+    def get_json(self, url: str) -> dict[str, Any]:
+        """The JSON body of a successful GET, after retries; `GraphError` otherwise."""
+        response = self._get_with_retries(url)
+        if response.ok:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise GraphError(
+                    f"Graph sent a response that is not JSON for {_path(url)}.",
+                    "Check that --graph-url points at Microsoft Graph.",
+                    status=response.status_code,
+                ) from exc
+        body = parse_error_body(response)
+        raise GraphError(
+            f"Graph answered {response.status_code} {body.code} for {_path(url)}: {body.message}",
+            status=response.status_code,
+            code=body.code,
+            detail=body.message,
+        )
+
+    def _get_with_retries(self, url: str) -> requests.Response:
+        waited, attempt = 0.0, 0
+        while True:
+            attempt += 1
+            headers = {"Authorization": f"Bearer {self.tokens.token()}"}
+            self.stats.requests += 1
+            try:
+                response = self.session.get(url, headers=headers)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                response, reason, retry_after = None, type(exc).__name__, None
+            else:
+                if response.status_code not in RETRIABLE_STATUSES:
+                    return response
+                reason = f"HTTP {response.status_code}"
+                retry_after = response.headers.get("Retry-After")
+                if response.status_code == 429:
+                    self.stats.throttled += 1
+            delay = self.retry.delay(attempt, retry_after)
+            if attempt == self.retry.max_attempts or waited + delay > self.retry.max_total_wait:
+                if response is not None:
+                    return response  # the caller reports Graph's own error
+                raise NetworkError(
+                    f"Could not reach Graph for {_path(url)} ({reason}) after {attempt} "
+                    "attempts.",
+                    "Check the network, proxy variables and --ca-bundle, then run again.",
+                )
+            log.warning("%s on GET %s; retry %d in %.1f s", reason, _path(url), attempt, delay)
+            self.stats.retries += 1
+            self.stats.waited_seconds += delay
+            waited += delay
+            self.retry.sleep(delay)
+
+
+def _path(url: str) -> str:
+    """A URL without scheme and host, for messages and logs."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,121 @@
+"""Writing a snapshot: streamed gzip NDJSON files in a hidden directory, renamed when whole."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from entra_kri.errors import SnapshotError
+
+MANIFEST = "manifest.json"
+COLLECTION_SUFFIX = ".ndjson.gz"
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """What the manifest records of one collection file."""
+
+    file: str
+    items: int
+    bytes: int
+    sha256: str
+
+
+class _HashingWriter:
+    """A binary sink that hashes and counts what passes through to the real file."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class CollectionFile:
+    """One collection's NDJSON, written object by object so memory stays flat.
+
+    gzip with mtime 0 and no file name: the same objects give the same bytes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._raw = path.open("wb")
+        self._sink = _HashingWriter(self._raw)
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._sink, mtime=0)
+        self.items = 0
+
+    def write(self, obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+        self._gzip.write(line.encode("utf-8"))
+        self.items += 1
+
+    def close(self) -> WrittenFile:
+        self._gzip.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        return WrittenFile(self.path.name, self.items, self._sink.size,
+                           self._sink.digest.hexdigest())
+
+    def discard(self) -> None:
+        """Drop what was written, e.g. to capture the collection again another way."""
+        self._gzip.close()
+        self._raw.close()
+        self.path.unlink()
+
+
+class SnapshotWriter:
+    """A snapshot under construction in `ROOT/<tenant>/.<id>.partial/`.
+
+    `commit()` writes the manifest last and renames the directory into place,
+    so `ROOT/<tenant>/<id>/` only ever exists complete; `abort()` removes the
+    partial directory after a failure.
+    """
+
+    def __init__(self, root: Path, tenant_id: str, snapshot_id: str) -> None:
+        self.tenant_dir = root / tenant_id
+        self.final_dir = self.tenant_dir / snapshot_id
+        self.partial_dir = self.tenant_dir / f".{snapshot_id}.partial"
+        if self.final_dir.exists():
+            raise SnapshotError(
+                f"A snapshot {snapshot_id} already exists in {self.tenant_dir}.",
+                "Snapshots are named by the second they were taken; wait a second and run again.",
+            )
+        self.partial_dir.mkdir(parents=True, exist_ok=False)
+
+    def open_collection(self, name: str) -> CollectionFile:
+        return CollectionFile(self.partial_dir / f"{name}{COLLECTION_SUFFIX}")
+
+    def commit(self, manifest: dict[str, Any]) -> Path:
+        path = self.partial_dir / MANIFEST
+        with path.open("w", encoding="utf-8") as out:
+            json.dump(manifest, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        self.partial_dir.rename(self.final_dir)
+        return self.final_dir
+
+    def abort(self) -> None:
+        shutil.rmtree(self.partial_dir, ignore_errors=True)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
