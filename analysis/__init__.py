@@ -1,0 +1,24 @@
+"""Analysis: compute the KRIs from one snapshot on disk with DuckDB SQL.
+
+Capture only writes snapshots; this package only reads them. `compute_kris` is
+the entry point; `render` turns its report into table, JSON or CSV text.
+"""
+
+from analysis.compute import KRI_SLUGS, KriReport, KriResult, compute_kris
+from analysis.render import render
+from analysis.snapshot import Snapshot, open_snapshot
+from analysis.thresholds import DEFAULT_THRESHOLDS, Threshold, merge_thresholds, status
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "KRI_SLUGS",
+    "KriReport",
+    "KriResult",
+    "Snapshot",
+    "Threshold",
+    "compute_kris",
+    "merge_thresholds",
+    "open_snapshot",
+    "render",
+    "status",
+]

@@ -1,0 +1,186 @@
+"""Compute the KRIs of one snapshot: verify it, stage it in DuckDB, run the KRI SQL."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import duckdb
+
+import entra_kri
+from analysis.snapshot import Snapshot, open_snapshot
+from analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
+from entra_kri.errors import ConfigurationError, SnapshotError
+
+# kri.md's seven KRIs, in its order. Each has analysis/sql/kri/<slug>.sql.
+KRI_SLUGS = (
+    "entra_mfa_enrollment_pct",
+    "entra_privileged_no_mfa_count",
+    "entra_stale_accounts_90d",
+    "entra_ca_coverage_gaps",
+    "entra_guest_account_count",
+    "entra_failed_signins_24h",
+    "entra_priv_role_changes_24h",
+)
+PERCENT_SLUGS = frozenset({"entra_mfa_enrollment_pct"})
+
+# Views are created layer by layer; a view may use views of earlier layers.
+VIEW_LAYERS = ("staging", "intermediate")
+KRI_COLUMNS = ("slug", "value", "degraded", "warnings")
+
+
+@dataclass(frozen=True)
+class KriResult:
+    """One KRI's value at the snapshot's time, its status, and what produced it."""
+
+    slug: str
+    value: float | int | None
+    status: Status
+    degraded: bool
+    warnings: tuple[str, ...]
+    threshold: Threshold
+    sql_sha256: str
+    tool_version: str
+
+
+@dataclass(frozen=True)
+class KriReport:
+    """The KRIs of one snapshot, with the snapshot's identity and its run warnings."""
+
+    tenant_id: str
+    snapshot_id: str
+    captured_at: str
+    kris: tuple[KriResult, ...]
+    warnings: tuple[str, ...]
+
+
+def compute_kris(
+    snapshot_dir: Path,
+    thresholds: Mapping[str, Threshold] | None = None,
+    kris: Sequence[str] | None = None,
+) -> KriReport:
+    """Verify the snapshot at `snapshot_dir` and compute `kris` (default: all seven).
+
+    Raises SnapshotError for a missing, incomplete or tampered snapshot and
+    ConfigurationError for an unknown KRI slug.
+    """
+    slugs = _select(kris)
+    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    snapshot = open_snapshot(snapshot_dir)
+    with connect(snapshot) as con:
+        results = tuple(_compute_one(con, snapshot, slug, limits[slug]) for slug in slugs)
+    return KriReport(
+        tenant_id=snapshot.tenant_id,
+        snapshot_id=snapshot.snapshot_id,
+        captured_at=snapshot.captured_at,
+        kris=results,
+        warnings=tuple(snapshot.warnings),
+    )
+
+
+def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the staging and intermediate views of `snapshot`.
+
+    The session runs in UTC and `getvariable('snapshot_dir')` names the snapshot.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
+        for layer in VIEW_LAYERS:
+            _create_views(con, layer)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def kri_sql(slug: str) -> bytes:
+    """The bytes of analysis/sql/kri/<slug>.sql."""
+    return _sql_dir("kri").joinpath(f"{slug}.sql").read_bytes()
+
+
+def _select(kris: Sequence[str] | None) -> tuple[str, ...]:
+    if kris is None:
+        return KRI_SLUGS
+    unknown = [slug for slug in kris if slug not in KRI_SLUGS]
+    if unknown:
+        raise ConfigurationError(
+            f"Unknown KRI {', '.join(map(repr, unknown))}.",
+            f"Use one of: {', '.join(KRI_SLUGS)}.",
+        )
+    return tuple(dict.fromkeys(kris))
+
+
+def _sql_dir(layer: str) -> Traversable:
+    return files("analysis").joinpath("sql").joinpath(layer)
+
+
+def _sql_files(layer: str) -> Iterator[Traversable]:
+    yield from sorted(
+        (f for f in _sql_dir(layer).iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
+    )
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, layer: str) -> None:
+    """Create one view per file of `layer`, named after the file.
+
+    Views of one layer may use each other: a view whose inputs do not exist yet is
+    retried after the others, until a pass makes no progress.
+    """
+    pending = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)}
+    while pending:
+        failures: dict[str, duckdb.CatalogException] = {}
+        for name, sql in pending.items():
+            try:
+                con.execute(f'create view "{name}" as {sql}')
+            except duckdb.CatalogException as exc:
+                failures[name] = exc
+        if len(failures) == len(pending):
+            raise next(iter(failures.values()))
+        pending = {name: pending[name] for name in failures}
+
+
+def _compute_one(
+    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str, threshold: Threshold
+) -> KriResult:
+    sql = kri_sql(slug)
+    try:
+        cursor = con.execute(sql.decode("utf-8"))
+        columns = tuple(d[0] for d in cursor.description)
+        rows = cursor.fetchall()
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        raise SnapshotError(
+            f"The snapshot {snapshot.path} could not be read while computing {slug}: "
+            f"{str(exc).splitlines()[0]}",
+            "The files match the manifest, so the capture wrote data this version cannot "
+            "read: capture a new snapshot, or report the problem with this message.",
+        ) from exc
+    if columns != KRI_COLUMNS or len(rows) != 1:
+        raise RuntimeError(f"{slug}.sql must return one row of {KRI_COLUMNS}; got {columns}")
+    row_slug, raw_value, degraded, warnings = rows[0]
+    if row_slug != slug:
+        raise RuntimeError(f"{slug}.sql returned the slug {row_slug!r}")
+    value = _typed_value(slug, raw_value)
+    return KriResult(
+        slug=slug,
+        value=value,
+        status=status(value, threshold),
+        degraded=bool(degraded),
+        warnings=tuple(warnings or ()),
+        threshold=threshold,
+        sql_sha256=hashlib.sha256(sql).hexdigest(),
+        tool_version=entra_kri.__version__,
+    )
+
+
+def _typed_value(slug: str, value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    if slug in PERCENT_SLUGS:
+        return float(value)
+    return int(value)

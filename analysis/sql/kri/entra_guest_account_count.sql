@@ -1,0 +1,19 @@
+-- entra_guest_account_count
+-- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
+-- Inputs: stg_users.
+-- Rule (kri.md): "count of users with userType = 'Guest' (enabled or not)", userType
+-- compared case-insensitively. /users is never tolerated as refused, so this KRI
+-- has no fail-safe: it is never degraded.
+with
+guests as (
+    select user_id
+    from stg_users
+    where is_guest
+)
+
+select
+    'entra_guest_account_count' as slug,
+    count(*)::double as value,
+    false as degraded,
+    []::varchar[] as warnings
+from guests

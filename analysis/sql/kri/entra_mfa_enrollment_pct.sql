@@ -1,0 +1,60 @@
+-- entra_mfa_enrollment_pct
+-- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
+-- Inputs: stg_users, stg_registration, int_refusal_warnings.
+-- Rule (kri.md): "round(100.0 * count(enabled_members where registered) /
+-- count(enabled_members), 1). No enabled members: null, with a warning."
+-- registered(u): "the userRegistrationDetails row whose id equals the user's id has
+-- isMfaRegistered = true. A user with no row, or a null value, is not registered."
+-- Fail-safe: /reports/authenticationMethods/userRegistrationDetails refused ->
+-- "every user counts as not registered", degraded.
+with
+refusal as (
+    select
+        count(*) > 0 as is_refused,
+        coalesce(list(warning order by warning), []::varchar[]) as warnings
+    from int_refusal_warnings
+    where source = 'user_registration_details'
+),
+
+registered_users as (
+    select distinct user_id
+    from stg_registration
+    where is_mfa_registered
+),
+
+enabled_members as (
+    select
+        u.user_id,
+        r.user_id is not null as is_registered
+    from stg_users as u
+    left join registered_users as r
+        on r.user_id = u.user_id
+    where u.is_enabled_member
+),
+
+totals as (
+    select
+        count(*) as enabled_member_count,
+        count(*) filter (where m.is_registered and not refusal.is_refused) as registered_count
+    from enabled_members as m
+    cross join refusal
+)
+
+select
+    'entra_mfa_enrollment_pct' as slug,
+    case
+        when totals.enabled_member_count = 0 then null
+        else round(100.0 * totals.registered_count / totals.enabled_member_count, 1)
+    end::double as value,
+    refusal.is_refused as degraded,
+    list_concat(
+        refusal.warnings,
+        case
+            when totals.enabled_member_count = 0
+                then ['No enabled members (accountEnabled = true, userType not Guest) in '
+                    || 'the snapshot: the enrollment percentage is undefined.']
+            else []::varchar[]
+        end
+    ) as warnings
+from totals
+cross join refusal

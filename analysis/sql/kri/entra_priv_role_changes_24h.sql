@@ -1,0 +1,37 @@
+-- entra_priv_role_changes_24h
+-- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
+-- Inputs: stg_manifest (now), stg_directory_audits, int_refusal_warnings.
+-- Rule (kri.md): "count of directory audits with category = 'RoleManagement' and
+-- now - 24 hours <= activityDateTime <= now" (both bounds inclusive).
+-- Fail-safe: /auditLogs/directoryAudits refused -> 0, degraded.
+with
+now_at as (
+    select captured_at as now_at
+    from stg_manifest
+),
+
+refusal as (
+    select
+        count(*) > 0 as is_refused,
+        coalesce(list(warning order by warning), []::varchar[]) as warnings
+    from int_refusal_warnings
+    where source = 'directory_audits'
+),
+
+role_changes as (
+    select a.audit_id
+    from stg_directory_audits as a
+    cross join now_at as n
+    where a.category = 'RoleManagement'
+        and a.activity_at between n.now_at - interval 24 hours and n.now_at
+)
+
+select
+    'entra_priv_role_changes_24h' as slug,
+    case
+        when refusal.is_refused then 0
+        else (select count(*) from role_changes)
+    end::double as value,
+    refusal.is_refused as degraded,
+    refusal.warnings as warnings
+from refusal

@@ -1,0 +1,35 @@
+-- stg_registration
+-- Grain: one row per userRegistrationDetails row (one per enabled user; Graph gives
+-- disabled users no row).
+-- Inputs: user_registration_details.ndjson.gz.
+-- Output: kri.md, shared terms: "registered(u): the userRegistrationDetails row whose
+-- id equals the user's id has isMfaRegistered = true. A user with no row, or a null
+-- value, is not registered." userType here is member/guest (lower case).
+with
+source as (
+    select
+        id,
+        userPrincipalName,
+        userType,
+        isMfaRegistered
+    from read_json(
+        getvariable('snapshot_dir') || '/user_registration_details.ndjson.gz',
+        format = 'newline_delimited',
+        compression = 'gzip',
+        hive_partitioning = false,
+        columns = {
+            'id': 'varchar',
+            'userPrincipalName': 'varchar',
+            'userType': 'varchar',
+            'isMfaRegistered': 'boolean'
+        }
+    )
+)
+
+select
+    id as user_id,
+    userPrincipalName as user_principal_name,
+    lower(userType) as user_type,
+    isMfaRegistered as is_mfa_registered_raw,
+    coalesce(isMfaRegistered, false) as is_mfa_registered
+from source

@@ -1,0 +1,94 @@
+-- stg_users
+-- Grain: one row per user object in /users (users.ndjson.gz).
+-- Inputs: users.ndjson.gz.
+-- Output: kri.md, shared terms: "enabled_members: users with accountEnabled = true
+-- and userType not equal to 'Guest' (a missing/null userType counts as a member)";
+-- userType compared case-insensitively. "Never signed in" arrives as null, "" or
+-- 0001-01-01T00:00:00Z: all become a NULL last_sign_in_at. Timestamps carry 0 to 7
+-- fractional digits (DuckDB keeps 6, truncating the 7th).
+with
+source as (
+    select
+        id,
+        userPrincipalName,
+        displayName,
+        accountEnabled,
+        userType,
+        createdDateTime,
+        signInActivity
+    from read_json(
+        getvariable('snapshot_dir') || '/users.ndjson.gz',
+        format = 'newline_delimited',
+        compression = 'gzip',
+        hive_partitioning = false,
+        columns = {
+            'id': 'varchar',
+            'userPrincipalName': 'varchar',
+            'displayName': 'varchar',
+            'accountEnabled': 'boolean',
+            'userType': 'varchar',
+            'createdDateTime': 'varchar',
+            'signInActivity': 'struct("lastSignInDateTime" varchar)'
+        }
+    )
+),
+
+renamed as (
+    select
+        id as user_id,
+        userPrincipalName as user_principal_name,
+        displayName as display_name,
+        accountEnabled as account_enabled,
+        userType as user_type,
+        try_cast(createdDateTime as timestamptz) as created_at,
+        signInActivity is not null as has_sign_in_activity,
+        nullif(trim(signInActivity.lastSignInDateTime), '') as last_sign_in_raw
+    from source
+),
+
+parsed as (
+    select
+        user_id,
+        user_principal_name,
+        display_name,
+        account_enabled,
+        user_type,
+        created_at,
+        has_sign_in_activity,
+        last_sign_in_raw,
+        try_cast(last_sign_in_raw as timestamptz) as last_sign_in_parsed
+    from renamed
+),
+
+normalised as (
+    select
+        user_id,
+        user_principal_name,
+        display_name,
+        account_enabled,
+        user_type,
+        coalesce(lower(user_type) = 'guest', false) as is_guest,
+        created_at,
+        has_sign_in_activity,
+        last_sign_in_raw,
+        -- 0001-01-01T00:00:00Z (with or without fractions) is Graph's "never".
+        case
+            when year(last_sign_in_parsed) <= 1 then null
+            else last_sign_in_parsed
+        end as last_sign_in_at
+    from parsed
+)
+
+select
+    user_id,
+    user_principal_name,
+    display_name,
+    account_enabled,
+    user_type,
+    is_guest,
+    coalesce(account_enabled, false) and not is_guest as is_enabled_member,
+    created_at,
+    has_sign_in_activity,
+    last_sign_in_raw,
+    last_sign_in_at
+from normalised
