@@ -1,0 +1,68 @@
+"""Shared fixtures: a running fake tenant and a one-call capture against it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from snapshotter.capture import capture_snapshot
+from snapshotter.clouds import resolve_cloud
+from snapshotter.retry import RetryPolicy
+from snapshotter.session import Connection
+from tests.fake_graph import FakeGraph, FakeTenant, make_demo_tenant
+
+NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo_tenant() -> FakeTenant:
+    return make_demo_tenant(NOW)
+
+
+@pytest.fixture
+def fake(demo_tenant: FakeTenant) -> Iterator[FakeGraph]:
+    with FakeGraph(demo_tenant) as server:
+        yield server
+
+
+class RecordedSleeps(list):
+    """Stands in for time.sleep: remembers each wait instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> RecordedSleeps:
+    return RecordedSleeps()
+
+
+def fast_retry(sleeps: RecordedSleeps, **overrides: float) -> RetryPolicy:
+    """The real policy, with waits recorded instead of slept and jitter at its ceiling."""
+    return RetryPolicy(sleep=sleeps, jitter=lambda low, high: high, **overrides)
+
+
+def connection_to(fake: FakeGraph, tenant: FakeTenant) -> Connection:
+    return Connection(tenant.tenant_id, tenant.client_id,
+                      resolve_cloud("global", fake.graph_url, fake.login_url), fake.ca_bundle)
+
+
+def capture(fake: FakeGraph, tenant: FakeTenant, root: Path, *,
+            retry: RetryPolicy | None = None, now: datetime = NOW) -> Path:
+    """Capture the fake tenant with the library API, as `entra-kri snapshot` does."""
+    connection = connection_to(fake, tenant)
+    client = connection.client(tenant.client_secret, retry)
+    return capture_snapshot(client, tenant_id=tenant.tenant_id, cloud=connection.cloud,
+                            root=root, captured_at=now, window=timedelta(hours=24))
+
+
+def manifest_of(snapshot: Path) -> dict:
+    return json.loads((snapshot / "manifest.json").read_text())
+
+
+def collection_entry(snapshot: Path, name: str) -> dict:
+    return next(c for c in manifest_of(snapshot)["collections"] if c["name"] == name)
