@@ -104,8 +104,7 @@ def snapshot(tenant_id: str | None, client_id: str | None, cloud: str, graph_url
              record: Path | None) -> None:
     """Capture the tenant into ROOT/<tenant_id>/<snapshot_id>/ and print that path."""
     from snapshotter import cassette
-    from snapshotter.auth import missing_permissions, token_roles
-    from snapshotter.capture import capture_snapshot
+    from snapshotter.capture import take_snapshot
     from snapshotter.session import read_secret
 
     if replay and record:
@@ -115,28 +114,17 @@ def snapshot(tenant_id: str | None, client_id: str | None, cloud: str, graph_url
         cassette.recording(record) if record else cassette.no_cassette())
     with context as tape:
         if tape is not None:
-            meta = {"captured_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "tenant_id": tenant_id,
-                    "client_id": client_id, "cloud": cloud, "graph_url": graph_url,
-                    "login_url": login_url}
-            meta = {key: tape.get_metadata(key, value) for key, value in meta.items()}
-            now = datetime.strptime(meta["captured_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            tenant_id, client_id, cloud = meta["tenant_id"], meta["client_id"], meta["cloud"]
-            graph_url, login_url = meta["graph_url"], meta["login_url"]
+            run = cassette.pinned(tape, {
+                "captured_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "tenant_id": tenant_id,
+                "client_id": client_id, "cloud": cloud, "graph_url": graph_url,
+                "login_url": login_url, "signin_window_hours": signin_window_hours})
+            now = datetime.strptime(run["captured_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            tenant_id, client_id, cloud = run["tenant_id"], run["client_id"], run["cloud"]
+            graph_url, login_url = run["graph_url"], run["login_url"]
+            signin_window_hours = run["signin_window_hours"]
         connection = _connection(tenant_id, client_id, cloud, graph_url, login_url, ca_bundle)
         secret = REPLAY_SECRET if replay else read_secret(client_secret_file)
-        client = connection.client(secret)
-        roles = token_roles(client.tokens.token())
-        warnings = []
-        if roles is not None and missing_permissions(roles):
-            warnings.append(
-                "The access token lacks " + ", ".join(missing_permissions(roles))
-                + ": grant these application permissions and admin consent (see `entra-kri "
-                "check`)."
-            )
-        path = capture_snapshot(
-            client, tenant_id=connection.tenant_id, cloud=connection.cloud, root=root,
-            captured_at=now, window=timedelta(hours=signin_window_hours), warnings=warnings,
-        )
+        path = take_snapshot(connection, secret, root, now, timedelta(hours=signin_window_hours))
     click.echo(str(path))
 
 
@@ -163,7 +151,7 @@ def check(tenant_id: str | None, client_id: str | None, cloud: str, graph_url: s
     for label, state in report.probes.items():
         click.echo(f"  {label:<56} {state}")
     if not report.ok:
-        raise ConfigurationError(
+        raise EntraKriError(
             "The app lacks " + ", ".join(report.missing) + ".",
             "In the app registration open API permissions, add them as Microsoft Graph "
             "application permissions and click 'Grant admin consent'.",
@@ -184,3 +172,7 @@ def kri(snapshot_dir: Path, fmt: str) -> None:
 
 def main() -> None:
     cli(prog_name="entra-kri")
+
+
+if __name__ == "__main__":
+    main()

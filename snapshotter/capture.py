@@ -16,6 +16,7 @@ from typing import Any
 
 from entra_kri.errors import GraphError
 from snapshotter import collections as c
+from snapshotter.auth import missing_permissions, token_roles
 from snapshotter.clouds import Cloud
 from snapshotter.http import GraphClient
 from snapshotter.manifest import (
@@ -26,6 +27,8 @@ from snapshotter.manifest import (
 )
 from snapshotter.paging import fetch_pages
 from snapshotter.refusals import fatal_error, refusal_warning
+from snapshotter.retry import RetryPolicy
+from snapshotter.session import Connection
 from snapshotter.writer import CollectionFile, SnapshotWriter
 
 log = logging.getLogger("entra_kri.capture")
@@ -225,3 +228,19 @@ def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root:
     except BaseException:
         writer.abort()
         raise
+
+
+def take_snapshot(connection: Connection, credential: str | dict[str, str], root: Path,
+                  captured_at: datetime, window: timedelta = timedelta(hours=24),
+                  retry: RetryPolicy | None = None) -> Path:
+    """Sign in, warn about permissions the token lacks, and capture the tenant."""
+    client = connection.client(credential, retry)
+    roles = token_roles(client.tokens.token())
+    warnings = []
+    if roles is not None and missing_permissions(roles):
+        warnings.append(
+            "The access token lacks " + ", ".join(missing_permissions(roles))
+            + ": grant these application permissions and admin consent (see `entra-kri check`)."
+        )
+    return capture_snapshot(client, tenant_id=connection.tenant_id, cloud=connection.cloud,
+                            root=root, captured_at=captured_at, window=window, warnings=warnings)

@@ -25,6 +25,11 @@ _SECRET_FIELDS = re.compile(rb"(client_secret|client_assertion)=[^&]*")
 _DROPPED_HEADERS = ("authorization", "cookie", "set-cookie")
 
 
+def pinned(tape: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The run's settings: stored into a cassette being recorded, read back from one replayed."""
+    return {key: tape.get_metadata(key, value) for key, value in values.items()}
+
+
 def scrub_request(request: Any) -> Any:
     """Remove the client secret or assertion from a token request body (idempotent)."""
     if isinstance(request.body, bytes | str) and request.body:

@@ -9,13 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from snapshotter.capture import capture_snapshot
+from snapshotter.capture import take_snapshot
 from snapshotter.clouds import resolve_cloud
 from snapshotter.retry import RetryPolicy
 from snapshotter.session import Connection
 from tests.fake_graph import FakeGraph, FakeTenant, make_demo_tenant
 
 NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
+DEMO_CASSETTE = Path(__file__).parent.parent / "fixtures" / "demo" / "cassette.yaml"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-recording", action="store_true",
+                     help="Re-record the demo cassette from the fake (make record-cassettes).")
 
 
 @pytest.fixture
@@ -54,10 +60,8 @@ def connection_to(fake: FakeGraph, tenant: FakeTenant) -> Connection:
 def capture(fake: FakeGraph, tenant: FakeTenant, root: Path, *,
             retry: RetryPolicy | None = None, now: datetime = NOW) -> Path:
     """Capture the fake tenant with the library API, as `entra-kri snapshot` does."""
-    connection = connection_to(fake, tenant)
-    client = connection.client(tenant.client_secret, retry)
-    return capture_snapshot(client, tenant_id=tenant.tenant_id, cloud=connection.cloud,
-                            root=root, captured_at=now, window=timedelta(hours=24))
+    return take_snapshot(connection_to(fake, tenant), tenant.client_secret, root, now,
+                         timedelta(hours=24), retry)
 
 
 def manifest_of(snapshot: Path) -> dict:

@@ -1,0 +1,38 @@
+"""Records fixtures/demo/cassette.yaml from the fake demo tenant (`make record-cassettes`).
+
+The fake answers under the real Graph and login host names (route_real_hosts),
+so the cassette carries them; the capture time is pinned to the demo tenant's
+own "now" so the recorded KRIs are exactly the oracle's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from snapshotter import cassette
+from snapshotter.capture import take_snapshot
+from snapshotter.clouds import resolve_cloud
+from snapshotter.session import Connection
+from tests.conftest import DEMO_CASSETTE
+from tests.fake_graph import FakeGraph, allow_loopback, make_demo_tenant
+
+DEMO_NOW = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
+
+
+@allow_loopback
+def test_record_demo_cassette(request, tmp_path):
+    if not request.config.getoption("--run-recording"):
+        pytest.skip("records cassettes only with --run-recording (make record-cassettes)")
+    tenant = make_demo_tenant(DEMO_NOW)
+    cloud = resolve_cloud("global")
+    with FakeGraph(tenant) as fake, fake.route_real_hosts(), \
+            cassette.recording(DEMO_CASSETTE) as tape:
+        cassette.pinned(tape, {
+            "captured_at": "2026-11-20T09:00:00Z", "tenant_id": tenant.tenant_id,
+            "client_id": tenant.client_id, "cloud": "global", "graph_url": None,
+            "login_url": None, "signin_window_hours": 24})
+        connection = Connection(tenant.tenant_id, tenant.client_id, cloud, fake.ca_bundle)
+        take_snapshot(connection, tenant.client_secret, tmp_path, DEMO_NOW, timedelta(hours=24))
+    assert DEMO_CASSETTE.stat().st_size > 0
