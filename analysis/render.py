@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analysis.compute import KriReport, KriResult
+from analysis.thresholds import Threshold
 
 Format = Literal["table", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv")
@@ -81,19 +82,25 @@ def render_table(report: KriReport, *, width: int | None = None) -> str:
     console = Console(
         file=io.StringIO(), width=width or 100, force_terminal=False, color_system=None
     )
-    table = Table(
-        title=f"tenant {report.tenant_id}, snapshot {report.snapshot_id}",
-        box=box.SIMPLE_HEAD,
+    console.print(
+        f"Tenant {report.tenant_id}, snapshot {report.snapshot_id} "
+        f"(captured {report.captured_at})",
+        markup=False, highlight=False, soft_wrap=True,
     )
+    table = Table(box=box.SIMPLE_HEAD)
     table.add_column("KRI")
     table.add_column("value", justify="right")
     table.add_column("status")
+    table.add_column("warn at")
+    table.add_column("breach at")
     table.add_column("degraded")
     for kri in report.kris:
         table.add_row(
             kri.slug,
             _format_value(kri.value),
             Text(kri.status, style=_STATUS_STYLE[kri.status]),
+            _format_limit(kri.threshold, kri.threshold.warn),
+            _format_limit(kri.threshold, kri.threshold.breach),
             "DEGRADED" if kri.degraded else "",
         )
     console.print(table)
@@ -104,6 +111,13 @@ def render_table(report: KriReport, *, width: int | None = None) -> str:
         for source, warning in notes:
             console.print(f"- {source}: {warning}", markup=False, highlight=False)
     return console.file.getvalue()
+
+
+def _format_limit(threshold: Threshold, limit: float | None) -> str:
+    if limit is None:
+        return "-"
+    operator = "<" if threshold.direction == "lower_is_worse" else ">="
+    return f"{operator} {limit:g}"
 
 
 def _format_value(value: float | int | None) -> str:
