@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -14,9 +13,9 @@ from typing import Any
 import click
 
 from entra_kri import __version__
-from entra_kri.errors import ConfigurationError, EntraKriError
+from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
+from entra_kri.errors import EntraKriError
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
 
 
@@ -45,103 +44,110 @@ def cli(quiet: bool) -> None:
     logger.propagate = False
 
 
-def _guid(label: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
-    def validate(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-        if value is not None and not GUID.match(value):
-            raise click.BadParameter(f"{value!r} is not a GUID; copy the {label} from the app "
-                                     "registration's Overview page.")
-        return value.lower() if value else value
-    return validate
-
-
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options that say which tenant to read and how to reach it."""
+    """Which tenant to read and how to reach it. Each option overrides its environment
+    variable (ENTRA_KRI_TENANT_ID...), which overrides the configuration file."""
     options = [
-        click.option("--tenant-id", callback=_guid("Directory (tenant) ID"),
+        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Configuration file (default: $ENTRA_KRI_CONFIG, ./entra-kri.toml, "
+                          "~/.config/entra-kri/config.toml)."),
+        click.option("--tenant", help="A tenant of the configuration file, by name or id."),
+        click.option("--tenant-id", envvar="ENTRA_KRI_TENANT_ID",
                      help="Directory (tenant) ID (a GUID)."),
-        click.option("--client-id", callback=_guid("Application (client) ID"),
+        click.option("--client-id", envvar="ENTRA_KRI_CLIENT_ID",
                      help="Application (client) ID of the app registration (a GUID)."),
-        click.option("--cloud", default="global", show_default=True,
-                     type=click.Choice(["global", "usgov", "usgovdod", "china"]),
-                     help="National cloud: sets the Graph and login hosts."),
-        click.option("--graph-url", help="Graph root, e.g. https://graph.microsoft.com/v1.0."),
-        click.option("--login-url", help="Login host, e.g. https://login.microsoftonline.com."),
-        click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False),
+        click.option("--cloud", envvar="ENTRA_KRI_CLOUD", type=click.Choice(CLOUD_NAMES),
+                     help="National cloud: sets the Graph and login hosts [default: global]."),
+        click.option("--graph-url", envvar="ENTRA_KRI_GRAPH_URL",
+                     help="Graph root, e.g. https://graph.microsoft.com/v1.0."),
+        click.option("--login-url", envvar="ENTRA_KRI_LOGIN_URL",
+                     help="Login host, e.g. https://login.microsoftonline.com."),
+        click.option("--ca-bundle", envvar="ENTRA_KRI_CA_BUNDLE",
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="PEM of CA certificates to trust for every HTTPS call."),
-        click.option("--client-secret-file", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Read the client secret from this file instead of "
+        click.option("--client-secret-file", "secret_file",
+                     type=click.Path(path_type=Path, dir_okay=False),
+                     help="Read the client secret from this file (chmod 600) instead of "
                           "ENTRA_KRI_CLIENT_SECRET."),
+        click.option("--certificate", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Sign in with a certificate: PEM with the private key and the "
+                          "certificate registered on the app."),
+        click.option("--keyring", help="Read the client secret from the OS keyring under "
+                                       "this service name (user: the client id)."),
     ]
     return functools.reduce(lambda f, option: option(f), reversed(options), command)
 
 
-def _connection(tenant_id: str | None, client_id: str | None, cloud: str,
-                graph_url: str | None, login_url: str | None, ca_bundle: str | None) -> Any:
-    from snapshotter.clouds import resolve_cloud
-    from snapshotter.session import Connection
-
-    if not tenant_id or not client_id:
-        raise ConfigurationError(
-            "Both --tenant-id and --client-id are needed.",
-            "Copy them from the app registration's Overview page in the Entra admin center.",
-        )
-    return Connection(tenant_id, client_id, resolve_cloud(cloud, graph_url, login_url), ca_bundle)
+def tenant_settings(config_path: Path | None, tenant: str | None,
+                    **overrides: Any) -> tuple[Config, TenantSettings]:
+    """The configuration file and the tenant's settings with env and options applied."""
+    config = load_config(config_path)
+    return config, resolve_tenant(config, tenant, **overrides)
 
 
 @cli.command()
 @connection_options
 @click.option("--out", "root", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("snapshots"), show_default=True, help="Snapshot root directory.")
-@click.option("--signin-window-hours", type=click.IntRange(1, 24 * 30), default=24,
-              show_default=True, help="How far back sign-ins and audits are captured.")
+              envvar="ENTRA_KRI_ROOT",
+              help="Snapshot root directory [default: the configuration's root, or snapshots].")
+@click.option("--signin-window-hours", type=click.IntRange(1, 24 * 30),
+              help="How far back sign-ins and audits are captured [default: 24].")
 @click.option("--replay", type=click.Path(path_type=Path, dir_okay=False),
               help="Capture from a recorded cassette instead of the network.")
 @click.option("--record", type=click.Path(path_type=Path, dir_okay=False),
               help="Also record the run into a scrubbed cassette (no secret, no token).")
-def snapshot(tenant_id: str | None, client_id: str | None, cloud: str, graph_url: str | None,
-             login_url: str | None, ca_bundle: str | None, client_secret_file: Path | None,
-             root: Path, signin_window_hours: int, replay: Path | None,
-             record: Path | None) -> None:
+def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
+             signin_window_hours: int | None, replay: Path | None, record: Path | None,
+             **overrides: Any) -> None:
     """Capture the tenant into ROOT/<tenant_id>/<snapshot_id>/ and print that path."""
     from snapshotter import cassette
     from snapshotter.capture import take_snapshot
-    from snapshotter.session import read_secret
+    from snapshotter.credentials import credential_source
+    from snapshotter.session import connection_for
 
     if replay and record:
         raise click.UsageError("--replay and --record cannot be used together.")
     now = datetime.now(UTC).replace(microsecond=0)
     context = cassette.replaying(replay) if replay else (
         cassette.recording(record) if record else cassette.no_cassette())
+    settings_kwargs = dict(overrides, signin_window_hours=signin_window_hours)
     with context as tape:
-        if tape is not None:
-            run = cassette.pinned(tape, {
-                "captured_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "tenant_id": tenant_id,
-                "client_id": client_id, "cloud": cloud, "graph_url": graph_url,
-                "login_url": login_url, "signin_window_hours": signin_window_hours})
-            now = datetime.strptime(run["captured_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            tenant_id, client_id, cloud = run["tenant_id"], run["client_id"], run["cloud"]
-            graph_url, login_url = run["graph_url"], run["login_url"]
-            signin_window_hours = run["signin_window_hours"]
-        connection = _connection(tenant_id, client_id, cloud, graph_url, login_url, ca_bundle)
-        secret = REPLAY_SECRET if replay else read_secret(client_secret_file)
-        path = take_snapshot(connection, secret, root, now, timedelta(hours=signin_window_hours))
+        if replay:
+            recorded = cassette.recorded_run(tape)
+            now = recorded.pop("captured_at")
+            settings_kwargs.update(recorded)
+        config, settings = tenant_settings(config_path, tenant, **settings_kwargs)
+        if record:
+            cassette.record_run(tape, settings, now)
+        credential = REPLAY_SECRET if replay else credential_source(settings).load()
+        path = take_snapshot(connection_for(settings), credential, root or config.root, now,
+                             timedelta(hours=settings.signin_window_hours))
     click.echo(str(path))
 
 
 @cli.command()
 @connection_options
-def check(tenant_id: str | None, client_id: str | None, cloud: str, graph_url: str | None,
-          login_url: str | None, ca_bundle: str | None, client_secret_file: Path | None) -> None:
+def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> None:
     """Test the connection: token, tenant, granted permissions, licence-gated APIs."""
     from snapshotter.auth import REQUIRED_PERMISSIONS
     from snapshotter.check import run_check
-    from snapshotter.session import read_secret
+    from snapshotter.credentials import credential_source
+    from snapshotter.session import connection_for
 
-    connection = _connection(tenant_id, client_id, cloud, graph_url, login_url, ca_bundle)
-    client = connection.client(read_secret(client_secret_file))
-    report = run_check(client, connection.cloud.graph_url)
-    click.echo(f"Tenant: {report.tenant_name} ({report.tenant_id or connection.tenant_id})")
+    _, settings = tenant_settings(config_path, tenant, **overrides)
+    source = credential_source(settings)
+    connection = connection_for(settings)
+    report = run_check(connection.client(source.load()), connection.cloud.graph_url)
+    click.echo(f"Tenant: {report.tenant_name} ({report.tenant_id or settings.tenant_id})")
     click.echo("Token: ok")
+    expiry = source.expiry()
+    if expiry is not None:
+        days = (expiry - datetime.now(UTC)).days
+        click.echo(f"Certificate expires: {expiry:%Y-%m-%d} ({days} days)")
+        if days < 30:
+            logging.getLogger("entra_kri").warning(
+                "The certificate expires in %d days: upload a new one to the app registration.",
+                days)
     click.echo("Application permissions:")
     for permission in REQUIRED_PERMISSIONS:
         state = ("unknown" if report.roles is None else
@@ -162,12 +168,43 @@ def check(tenant_id: str | None, client_id: str | None, cloud: str, graph_url: s
 @click.argument("snapshot_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
-def kri(snapshot_dir: Path, fmt: str) -> None:
-    """Compute the seven KRIs of a snapshot, after verifying its files against the manifest."""
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file whose tenant thresholds and KRI selection apply.")
+def kri(snapshot_dir: Path, fmt: str, config_path: Path | None) -> None:
+    """Compute the KRIs of a snapshot, after verifying its files against the manifest."""
     from analysis.compute import compute_kris
     from analysis.render import render
+    from analysis.snapshot import open_snapshot
+    from analysis.thresholds import merge_thresholds
 
-    click.echo(render(compute_kris(snapshot_dir), fmt), nl=False)
+    settings = load_config(config_path).for_tenant_id(open_snapshot(snapshot_dir).tenant_id)
+    report = compute_kris(
+        snapshot_dir,
+        thresholds=merge_thresholds(settings.thresholds if settings else None),
+        kris=settings.kris if settings else None,
+    )
+    click.echo(render(report, fmt), nl=False)
+
+
+@cli.group()
+def config() -> None:
+    """Inspect the configuration file (entra-kri.toml)."""
+
+
+@config.command("check")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="The file to check (default: the one the other commands would use).")
+def config_check(config_path: Path | None) -> None:
+    """Validate the configuration and name each mistake with its key."""
+    loaded = load_config(config_path)
+    if loaded.path is None:
+        raise EntraKriError("No configuration file found (--config, $ENTRA_KRI_CONFIG, "
+                            "./entra-kri.toml, ~/.config/entra-kri/config.toml).",
+                            "Write one as described in docs/configuration.md.")
+    click.echo(f"{loaded.path}: ok, root {loaded.root}")
+    for name, settings in loaded.tenants.items():
+        kris = ", ".join(settings.kris) if settings.kris else "all KRIs"
+        click.echo(f"  tenant {name}: {settings.tenant_id} ({settings.cloud}), {kris}")
 
 
 def main() -> None:

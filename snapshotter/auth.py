@@ -51,6 +51,12 @@ _AADSTS_MESSAGES: dict[int, tuple[str, str]] = {
         "Copy the Directory (tenant) ID from the app registration's Overview page into "
         "--tenant-id, and check that --login-url matches the tenant's cloud.",
     ),
+    700027: (
+        "Entra refused the certificate's signed assertion (invalid_client, AADSTS700027): the "
+        "certificate is not registered on the app, or has expired there.",
+        "Upload the certificate (public part) to the app registration's Certificates & "
+        "secrets, and give --certificate the PEM holding its private key.",
+    ),
     7000218: (
         "Entra received no client secret or certificate (invalid_client, AADSTS7000218).",
         _SECRET_FIX,

@@ -12,12 +12,14 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import vcr
-from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.errors import CannotOverwriteExistingCassetteException, MissingMetadataError
 
+from entra_kri.config import TenantSettings
 from entra_kri.errors import ConfigurationError, SnapshotError
 
 REDACTED = "REDACTED"
@@ -25,9 +27,22 @@ _SECRET_FIELDS = re.compile(rb"(client_secret|client_assertion)=[^&]*")
 _DROPPED_HEADERS = ("authorization", "cookie", "set-cookie")
 
 
-def pinned(tape: Any, values: dict[str, Any]) -> dict[str, Any]:
-    """The run's settings: stored into a cassette being recorded, read back from one replayed."""
-    return {key: tape.get_metadata(key, value) for key, value in values.items()}
+RUN_KEYS = ("tenant_id", "client_id", "cloud", "graph_url", "login_url", "signin_window_hours")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def record_run(tape: Any, settings: TenantSettings, captured_at: datetime) -> None:
+    """Store the run's capture time and endpoints in the cassette being recorded."""
+    tape.get_metadata("captured_at", captured_at.strftime(TIME_FORMAT))
+    for key in RUN_KEYS:
+        tape.get_metadata(key, getattr(settings, key))
+
+
+def recorded_run(tape: Any) -> dict[str, Any]:
+    """The capture time (a datetime) and settings stored in a replayed cassette."""
+    run = {key: tape.get_metadata(key, None) for key in ("captured_at", *RUN_KEYS)}
+    run["captured_at"] = datetime.strptime(run["captured_at"], TIME_FORMAT).replace(tzinfo=UTC)
+    return run
 
 
 def scrub_request(request: Any) -> Any:
@@ -87,6 +102,11 @@ def replaying(path: Path) -> Iterator[Any]:
     try:
         with _recorder("none").use_cassette(str(path), allow_playback_repeats=False) as cassette:
             yield cassette
+    except MissingMetadataError as exc:
+        raise SnapshotError(
+            f"The cassette {path} does not say when and how it was recorded.",
+            "Replay a cassette recorded with `entra-kri snapshot --record`.",
+        ) from exc
     except CannotOverwriteExistingCassetteException as exc:
         raise SnapshotError(
             f"The capture asked for something the cassette {path} did not record "

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from entra_kri.config import TenantSettings
 from snapshotter import cassette
 from snapshotter.capture import take_snapshot
 from snapshotter.clouds import resolve_cloud
@@ -29,10 +30,8 @@ def test_record_demo_cassette(request, tmp_path):
     cloud = resolve_cloud("global")
     with FakeGraph(tenant) as fake, fake.route_real_hosts(), \
             cassette.recording(DEMO_CASSETTE) as tape:
-        cassette.pinned(tape, {
-            "captured_at": "2026-11-20T09:00:00Z", "tenant_id": tenant.tenant_id,
-            "client_id": tenant.client_id, "cloud": "global", "graph_url": None,
-            "login_url": None, "signin_window_hours": 24})
+        settings = TenantSettings("demo", tenant.tenant_id, tenant.client_id)
+        cassette.record_run(tape, settings, DEMO_NOW)
         connection = Connection(tenant.tenant_id, tenant.client_id, cloud, fake.ca_bundle)
         take_snapshot(connection, tenant.client_secret, tmp_path, DEMO_NOW, timedelta(hours=24))
     assert DEMO_CASSETTE.stat().st_size > 0

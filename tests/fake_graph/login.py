@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlparse
 
+import jwt
+
 from . import errors
 from .exchange import Incoming, Json, Outgoing
 from .tenant import FakeTenant
@@ -129,7 +131,13 @@ class LoginHost:
                 700016,
                 errors.unknown_client_text(client_id, self._tenant.tenant_id),
             )
-        if not form.get("client_secret"):
+        if form.get("client_assertion"):
+            if not self._valid_assertion(form["client_assertion"], client_id):
+                return self._error(
+                    req, 401, "invalid_client", 700027,
+                    "Client assertion failed signature validation.",
+                )
+        elif not form.get("client_secret"):
             return self._error(
                 req,
                 401,
@@ -138,7 +146,7 @@ class LoginHost:
                 "'client_assertion', 'client_secret' or 'request' is required for the "
                 "'client_credentials' grant type.",
             )
-        if form["client_secret"] != self._tenant.client_secret:
+        elif form["client_secret"] != self._tenant.client_secret:
             return self._error(
                 req, 401, "invalid_client", 7000215, errors.wrong_secret_text(client_id)
             )
@@ -173,6 +181,21 @@ class LoginHost:
             "access_token": token,
         }
         return Outgoing(200, body)
+
+    def _valid_assertion(self, assertion: str, client_id: str) -> bool:
+        """A JWT signed with the registered certificate's key, issued by and for the client."""
+        if not self._tenant.certificate_pem:
+            return False
+        from cryptography import x509
+
+        public_key = x509.load_pem_x509_certificate(
+            self._tenant.certificate_pem.encode()).public_key()
+        try:
+            claims = jwt.decode(assertion, public_key, algorithms=["RS256", "PS256"],
+                                options={"verify_aud": False})
+        except jwt.PyJWTError:
+            return False
+        return claims.get("iss") == client_id and claims.get("sub") == client_id
 
     @staticmethod
     def _audience(req: Incoming, scope: str) -> str | None:

@@ -82,3 +82,6 @@ class FakeTenant:
     # reports; whether a Free tenant is refused in practice is unverified, so
     # it is a knob (default: the report answers on Free too).
     registration_details_need_premium: bool = False
+    # PEM of a certificate registered on the app: client assertions signed with
+    # its private key are accepted in place of the secret.
+    certificate_pem: str | None = None

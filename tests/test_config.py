@@ -1,0 +1,133 @@
+"""entra-kri.toml (config.md): lookup order, validation naming each key, precedence."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from entra_kri.cli import cli
+from entra_kri.config import load_config, resolve_tenant
+from entra_kri.errors import ConfigurationError
+from tests.conftest import DEMO_CASSETTE
+
+TENANT = "7f3c1e2a-4b5d-4c6e-9f80-1a2b3c4d5e6f"
+CLIENT = "0c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "entra-kri.toml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def good(tmp_path: Path, extra: str = "") -> Path:
+    return write(tmp_path, f"""
+        root = "snaps"
+        [tenants.contoso]
+        tenant_id = "{TENANT}"
+        client_id = "{CLIENT}"
+        {extra}
+        """)
+
+
+def mistakes_of(path: Path) -> str:
+    with pytest.raises(ConfigurationError) as raised:
+        load_config(path)
+    return raised.value.message
+
+
+def test_a_valid_file_loads_with_paths_relative_to_it(tmp_path):
+    config = load_config(good(tmp_path))
+    assert config.root == tmp_path / "snaps"
+    assert config.tenant("contoso").tenant_id == TENANT
+    assert config.tenant(TENANT).name == "contoso"  # the id works too
+
+
+def test_unknown_keys_are_named(tmp_path):
+    message = mistakes_of(good(tmp_path, 'colour = "blue"'))
+    assert "tenants.contoso.colour: unknown key" in message
+
+
+def test_a_bad_guid_is_named(tmp_path):
+    message = mistakes_of(write(tmp_path, """
+        [tenants.x]
+        tenant_id = "contoso.onmicrosoft.com"
+        client_id = "not-a-guid"
+        """))
+    assert "tenants.x.tenant_id: 'contoso.onmicrosoft.com' is not a GUID" in message
+    assert "tenants.x.client_id: 'not-a-guid' is not a GUID" in message
+
+
+def test_an_unknown_cloud_is_named(tmp_path):
+    assert "tenants.contoso.cloud: 'germany'" in mistakes_of(good(tmp_path, 'cloud = "germany"'))
+
+
+def test_thresholds_of_the_wrong_type_are_named(tmp_path):
+    message = mistakes_of(good(tmp_path, """
+        [tenants.contoso.thresholds]
+        entra_guest_account_count = { warn = "200", breach = 1000 }
+        """))
+    assert "thresholds.entra_guest_account_count.warn: '200' is not a number" in message
+
+
+def test_inverted_thresholds_are_named(tmp_path):
+    message = mistakes_of(good(tmp_path, """
+        [tenants.contoso.thresholds]
+        entra_guest_account_count = { warn = 1000, breach = 200 }
+        """))
+    assert "thresholds.entra_guest_account_count" in message
+
+
+def test_unknown_kri_is_named(tmp_path):
+    assert "kris: unknown KRI 'entra_nope'" in mistakes_of(good(tmp_path, 'kris = ["entra_nope"]'))
+
+
+def test_a_secret_file_readable_by_others_is_refused(tmp_path):
+    (tmp_path / "secret").write_text("x")
+    (tmp_path / "secret").chmod(0o644)
+    assert "readable by other users" in mistakes_of(good(tmp_path, 'secret_file = "secret"'))
+
+
+def test_all_mistakes_are_reported_at_once(tmp_path):
+    message = mistakes_of(good(tmp_path, 'cloud = "mars"\nsignin_window_hours = 0'))
+    assert "2 mistake(s)" in message
+
+
+def test_lookup_uses_the_environment_variable(tmp_path, monkeypatch):
+    path = good(tmp_path)
+    monkeypatch.setenv("ENTRA_KRI_CONFIG", str(path))
+    monkeypatch.chdir(tmp_path.parent)
+    assert load_config(None).path == path
+
+
+def test_command_line_values_override_the_file(tmp_path):
+    config = load_config(good(tmp_path, 'cloud = "usgov"'))
+    settings = resolve_tenant(config, "contoso", cloud="china", tenant_id=None)
+    assert settings.cloud == "china" and settings.client_id == CLIENT
+
+
+def test_config_check_command_names_mistakes(tmp_path):
+    path = good(tmp_path, 'cloud = "mars"')
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 2 and "tenants.contoso.cloud" in result.stderr
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(good(tmp_path))])
+    assert result.exit_code == 0 and "tenant contoso" in result.stdout
+
+
+def test_kri_applies_the_tenants_thresholds_and_selection(tmp_path):
+    snapshot = CliRunner().invoke(cli, ["snapshot", "--replay", str(DEMO_CASSETTE), "--out",
+                                        str(tmp_path / "out")]).stdout.strip()
+    config = good(tmp_path, """
+        kris = ["entra_guest_account_count", "entra_stale_accounts_90d"]
+        [tenants.contoso.thresholds]
+        entra_guest_account_count = { warn = 10, breach = 15 }
+        """)
+    result = CliRunner().invoke(cli, ["kri", snapshot, "--format", "json", "--config",
+                                      str(config)])
+    kris = {k["slug"]: k for k in json.loads(result.stdout)["kris"]}
+    assert set(kris) == {"entra_guest_account_count", "entra_stale_accounts_90d"}
+    assert kris["entra_guest_account_count"]["status"] == "breach"  # 16 >= 15
