@@ -72,7 +72,7 @@ def compute_kris(
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     snapshot = open_snapshot(snapshot_dir)
     with connect(snapshot) as con:
-        results = tuple(_compute_one(con, snapshot, slug, limits[slug]) for slug in slugs)
+        results = tuple(compute_one(con, snapshot, slug, limits[slug]) for slug in slugs)
     return KriReport(
         tenant_id=snapshot.tenant_id,
         snapshot_id=snapshot.snapshot_id,
@@ -92,7 +92,7 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
         for layer in VIEW_LAYERS:
-            _create_views(con, layer)
+            create_views(con, layer)
     except BaseException:
         con.close()
         raise
@@ -116,6 +116,11 @@ def _select(kris: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(kris))
 
 
+def sql_file(layer: str, name: str) -> Traversable:
+    """analysis/sql/<layer>/<name>.sql."""
+    return _sql_dir(layer).joinpath(f"{name}.sql")
+
+
 def _sql_dir(layer: str) -> Traversable:
     return files("analysis").joinpath("sql").joinpath(layer)
 
@@ -126,28 +131,33 @@ def _sql_files(layer: str) -> Iterator[Traversable]:
     )
 
 
-def _create_views(con: duckdb.DuckDBPyConnection, layer: str) -> None:
-    """Create one view per file of `layer`, named after the file.
+def create_views(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
+    """Create one view per file of analysis/sql/`layer`, named after the file.
 
     Views of one layer may use each other: a view whose inputs do not exist yet is
-    retried after the others, until a pass makes no progress.
+    retried after the others, until a pass makes no progress. Returns the view names
+    in the order they were created (an order that replays without retries).
     """
     pending = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)}
+    created: list[str] = []
     while pending:
         failures: dict[str, duckdb.CatalogException] = {}
         for name, sql in pending.items():
             try:
                 con.execute(f'create view "{name}" as {sql}')
+                created.append(name)
             except duckdb.CatalogException as exc:
                 failures[name] = exc
         if len(failures) == len(pending):
             raise next(iter(failures.values()))
         pending = {name: pending[name] for name in failures}
+    return created
 
 
-def _compute_one(
+def compute_one(
     con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str, threshold: Threshold
 ) -> KriResult:
+    """Run analysis/sql/kri/<slug>.sql on a connection from `connect(snapshot)`."""
     sql = kri_sql(slug)
     try:
         cursor = con.execute(sql.decode("utf-8"))

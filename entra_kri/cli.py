@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from entra_kri import __version__
+from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
 from entra_kri.errors import EntraKriError
 
@@ -205,6 +206,9 @@ def config_check(config_path: Path | None) -> None:
     for name, settings in loaded.tenants.items():
         kris = ", ".join(settings.kris) if settings.kris else "all KRIs"
         click.echo(f"  tenant {name}: {settings.tenant_id} ({settings.cloud}), {kris}")
+
+
+register_audit_commands(cli)
 
 
 def main() -> None:

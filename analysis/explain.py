@@ -1,0 +1,185 @@
+"""The rows behind a KRI value (audit.md, "explain SNAPSHOT SLUG").
+
+Each KRI has analysis/sql/explain/<slug>.sql returning one row per counted object,
+so that the number of rows equals the KRI value (for the percentage, the registered
+share of the rows does). The views of analysis/sql/audit/ serve these files and diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from analysis.compute import (
+    KRI_SLUGS,
+    KriResult,
+    compute_one,
+    connect,
+    create_views,
+    sql_file,
+)
+from analysis.snapshot import Snapshot, open_snapshot
+from analysis.thresholds import DEFAULT_THRESHOLDS
+from entra_kri.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A KRI result of one snapshot with the rows that make its value."""
+
+    snapshot: Snapshot
+    kri: KriResult
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+    summary: str
+    service_principals: tuple[dict[str, Any], ...]
+    explain_sql_sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """audit.md's JSON: slug, value, rows, summary, and the snapshot and provenance."""
+        data: dict[str, Any] = {
+            "slug": self.kri.slug,
+            "value": self.kri.value,
+            "status": self.kri.status,
+            "degraded": self.kri.degraded,
+            "warnings": list(self.kri.warnings),
+            "tenant_id": self.snapshot.tenant_id,
+            "snapshot_id": self.snapshot.snapshot_id,
+            "captured_at": self.snapshot.captured_at,
+            "summary": self.summary,
+            "columns": list(self.columns),
+            "rows": [dict(r) for r in self.rows],
+            "sql_sha256": self.kri.sql_sha256,
+            "explain_sql_sha256": self.explain_sql_sha256,
+            "tool_version": self.kri.tool_version,
+        }
+        if self.kri.slug == "entra_privileged_no_mfa_count":
+            data["service_principals"] = [dict(r) for r in self.service_principals]
+        return data
+
+
+@contextmanager
+def audit_connection(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`connect(snapshot)` plus the views of analysis/sql/audit/."""
+    con = connect(snapshot)
+    try:
+        create_views(con, "audit")
+        yield con
+    finally:
+        con.close()
+
+
+def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None) -> list[Explanation]:
+    """Verify the snapshot and explain `slugs` (default: all seven KRIs)."""
+    unknown = [s for s in slugs or () if s not in KRI_SLUGS]
+    if unknown:
+        raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",
+                                 f"Use one of: {', '.join(KRI_SLUGS)}.")
+    snapshot = open_snapshot(snapshot_dir)
+    with audit_connection(snapshot) as con:
+        return [explain_on(con, snapshot, slug) for slug in slugs or KRI_SLUGS]
+
+
+def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str) -> Explanation:
+    """Explain one KRI on a connection from `audit_connection(snapshot)`."""
+    kri = compute_one(con, snapshot, slug, DEFAULT_THRESHOLDS[slug])
+    sql = sql_file("explain", slug).read_bytes()
+    columns, rows = query_rows(con, sql.decode("utf-8"))
+    service_principals: tuple[dict[str, Any], ...] = ()
+    if slug == "entra_privileged_no_mfa_count":
+        _, service_principals = query_rows(
+            con,
+            "select service_principal_id as id, display_name, role_display_name, path, "
+            "via_group_display_name from int_privileged_service_principals "
+            "order by display_name, id, role_display_name",
+        )
+    return Explanation(
+        snapshot=snapshot,
+        kri=kri,
+        columns=columns,
+        rows=rows,
+        summary=_summary(con, kri, rows, service_principals),
+        service_principals=service_principals,
+        explain_sql_sha256=hashlib.sha256(sql).hexdigest(),
+    )
+
+
+def query_rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> tuple[tuple[str, ...], tuple[dict[str, Any], ...]]:
+    """Run `sql`; its column names and its rows as JSON-ready dicts."""
+    cursor = con.execute(sql, list(params))
+    columns = tuple(d[0] for d in cursor.description)
+    return columns, tuple(
+        {c: json_ready(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()
+    )
+
+
+def json_ready(value: Any) -> Any:
+    """Timestamps as ISO 8601 UTC with Z; lists element-wise; the rest unchanged."""
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        if moment.microsecond:
+            text += f".{moment.microsecond:06d}"
+        return text + "Z"
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    return value
+
+
+def _summary(
+    con: duckdb.DuckDBPyConnection,
+    kri: KriResult,
+    rows: Sequence[dict[str, Any]],
+    service_principals: Sequence[dict[str, Any]],
+) -> str:
+    n = len(rows)
+    slug = kri.slug
+    if slug == "entra_mfa_enrollment_pct":
+        registered = sum(1 for r in rows if r["registered"])
+        if not n:
+            return "No enabled members: the enrollment percentage is undefined."
+        return (f"{registered} of {n} enabled members are MFA-registered: "
+                f"round(100 * {registered} / {n}, 1) = {kri.value}.")
+    if slug == "entra_privileged_no_mfa_count":
+        sps = len({sp["id"] for sp in service_principals})
+        return (f"{n} privileged user(s) without MFA registration. {sps} service "
+                "principal(s) hold roles: listed apart, not counted.")
+    if slug == "entra_stale_accounts_90d":
+        return f"{n} enabled member(s) with no sign-in in the 90 days before capture."
+    if slug == "entra_ca_coverage_gaps":
+        return _ca_summary(con, kri, n)
+    if slug == "entra_guest_account_count":
+        enabled = sum(1 for r in rows if r["account_enabled"])
+        return f"{n} guest account(s), {enabled} of them enabled."
+    if slug == "entra_failed_signins_24h":
+        return f"{n} failed sign-in(s) in the 24 hours before capture."
+    return f"{n} RoleManagement audit event(s) in the 24 hours before capture."
+
+
+def _ca_summary(con: duckdb.DuckDBPyConnection, kri: KriResult, n: int) -> str:
+    if kri.degraded:
+        return (f"Conditional Access policies were refused: all {n} enabled members count "
+                "as gaps (fail-safe).")
+    _, checks = query_rows(con, "select * from ca_policy_checks")
+    qualifying = [c for c in checks if c["qualifies"]]
+    if qualifying:
+        policy = qualifying[0]
+        return (f"Satisfied by policy {policy['display_name']!r} ({policy['policy_id']}): "
+                "enabled, includes All users, excludes none, requires MFA.")
+    if not checks:
+        return f"No Conditional Access policy exists: all {n} enabled members count as gaps."
+    reasons = "; ".join(
+        f"{c['display_name']!r} ({c['policy_id']}): {c['why_not']}" for c in checks
+    )
+    return f"No policy qualified, so all {n} enabled members count as gaps. {reasons}."

@@ -1,0 +1,133 @@
+"""Ad-hoc SQL over every complete snapshot of a tenant (`entra-kri query ROOT "SQL"`).
+
+Each collection is a view of the same name over all snapshots, with `snapshot_id`
+and `captured_at` first. Files are read with `union_by_name` and a full schema scan,
+so a field that only appears in later snapshots (or late in a file) is kept. The
+view `snapshots` lists the snapshots. Named example queries live in
+analysis/sql/trend/ and may read variables set with `--var NAME=VALUE`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+
+import duckdb
+
+from analysis.history import complete_snapshots, resolve_tenant
+from analysis.snapshot import COLLECTIONS
+from entra_kri.errors import ConfigurationError
+
+EXAMPLES_LAYER = "trend"
+
+
+def examples() -> dict[str, str]:
+    """The named example queries: name -> the first line of its header comment."""
+    found = {}
+    for sql in sorted(files("analysis").joinpath("sql", EXAMPLES_LAYER).iterdir(), key=str):
+        if sql.name.endswith(".sql"):
+            lines = sql.read_text("utf-8").splitlines()
+            found[sql.name.removesuffix(".sql")] = lines[1].removeprefix("-- ") if len(
+                lines) > 1 else ""
+    return found
+
+
+def example_sql(name: str) -> str:
+    """The SQL of the named example."""
+    if name not in examples():
+        raise ConfigurationError(f"No example query named {name!r}.",
+                                 f"Use one of: {', '.join(examples())}.")
+    return files("analysis").joinpath("sql", EXAMPLES_LAYER, f"{name}.sql").read_text("utf-8")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def history_connection(
+    root: Path, tenant: str | None = None, variables: Mapping[str, str] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with one view per collection over all snapshots of the tenant."""
+    tenant_dir = resolve_tenant(root, tenant)
+    refs = complete_snapshots(tenant_dir)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute(
+            "create table snapshot_list (snapshot_id varchar, captured_at timestamptz, "
+            "manifest_sha256 varchar, path varchar)"
+        )
+        con.executemany(
+            "insert into snapshot_list values (?, ?, ?, ?)",
+            [[r.snapshot_id, r.captured_at, r.manifest_sha256, str(r.path)] for r in refs],
+        )
+        con.execute("create view snapshots as select * from snapshot_list order by snapshot_id")
+        for collection in _collection_names([r.path for r in refs]):
+            con.execute(_collection_view(collection, [r.path for r in refs]))
+        for name, value in (variables or {}).items():
+            con.execute(f'set variable "{name}" = ?', [value])
+        yield con
+    finally:
+        con.close()
+
+
+def _collection_names(snapshot_paths: list[Path]) -> list[str]:
+    """The format's collections, then any other collection a manifest lists."""
+    names = dict.fromkeys(COLLECTIONS)
+    for path in snapshot_paths:
+        manifest = json.loads((path / "manifest.json").read_bytes())
+        names.update(dict.fromkeys(str(c.get("name")) for c in manifest["collections"]
+                                   if str(c.get("name", "")).isidentifier()))
+    return list(names)
+
+
+def _collection_view(collection: str, snapshot_paths: list[Path]) -> str:
+    paths = []
+    for path in snapshot_paths:
+        manifest = json.loads((path / "manifest.json").read_bytes())
+        for entry in manifest["collections"]:
+            if entry.get("name") == collection and entry.get("outcome") == "ok" and entry.get(
+                    "items"):
+                paths.append(str(path / entry["file"]))
+    if not paths:
+        return (f'create view "{collection}" as select null::varchar as snapshot_id, '
+                "null::timestamptz as captured_at where false")
+    file_list = "[" + ", ".join(_literal(p) for p in paths) + "]"
+    return f"""
+        create view "{collection}" as
+        select s.snapshot_id, s.captured_at, c.* exclude (filename)
+        from read_json(
+            {file_list},
+            format = 'newline_delimited',
+            compression = 'gzip',
+            union_by_name = true,
+            sample_size = -1,
+            filename = true,
+            hive_partitioning = false
+        ) as c
+        inner join snapshot_list as s
+            on s.snapshot_id
+                = regexp_extract(c.filename, '(\\d{{8}}T\\d{{6}}Z)[/\\\\][^/\\\\]+$', 1)
+    """
+
+
+def run_query(
+    root: Path, sql: str, tenant: str | None = None, variables: Mapping[str, str] | None = None
+) -> tuple[tuple[str, ...], list[dict[str, object]]]:
+    """Run `sql` over the tenant's snapshots; its columns and JSON-ready rows."""
+    from analysis.explain import query_rows
+
+    with history_connection(root, tenant, variables) as con:
+        try:
+            columns, rows = query_rows(con, sql)
+        except duckdb.Error as exc:
+            raise ConfigurationError(
+                f"The query failed: {str(exc).splitlines()[0]}",
+                "Views: snapshots, " + ", ".join(COLLECTIONS)
+                + " (each with snapshot_id and captured_at).",
+            ) from exc
+    return columns, list(rows)

@@ -1,0 +1,146 @@
+"""Render a KRI History: table with sparklines, JSON, CSV, or a PNG chart per KRI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from analysis.history import History, TrendPoint
+from analysis.rows import render_csv, render_table
+from analysis.thresholds import DEFAULT_THRESHOLDS
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 60
+CSV_COLUMNS = ("snapshot_id", "captured_at", "slug", "value", "status", "degraded",
+               "sql_sha256", "tool_version")
+_STATUS_MARK = {"ok": "", "warn": " (warn)", "breach": " (BREACH)"}
+
+
+def sparkline(values: list[float | int | None], width: int = SPARK_WIDTH) -> str:
+    """One block character per value (evenly sampled down to `width`); a gap for null."""
+    if len(values) > width:
+        values = [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * len(values)
+    low, high = min(known), max(known)
+    span = (high - low) or 1
+    return "".join(
+        " " if v is None else SPARKS[round((v - low) / span * (len(SPARKS) - 1))]
+        for v in values
+    )
+
+
+def by_slug(history: History) -> dict[str, list[TrendPoint]]:
+    series: dict[str, list[TrendPoint]] = {slug: [] for slug in history.slugs}
+    for point in history.points:
+        series[point.slug].append(point)
+    return series
+
+
+def render_trend(history: History, fmt: str) -> str:
+    """`history` as text in `fmt` (table, json or csv)."""
+    rows = [p.as_dict() for p in history.points]
+    if fmt == "json":
+        return json.dumps({"tenant_id": history.tenant_id, "kris": list(history.slugs),
+                           "points": rows}, indent=2) + "\n"
+    if fmt == "csv":
+        return render_csv(CSV_COLUMNS, rows)
+    return _table(history)
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "null"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def _table(history: History) -> str:
+    series = by_slug(history)
+    summary: list[dict[str, Any]] = []
+    for slug, points in series.items():
+        values = [p.value for p in points]
+        known = [v for v in values if v is not None]
+        summary.append({
+            "KRI": slug,
+            "first": _fmt(values[0]) if values else "",
+            "last": _fmt(values[-1]) if values else "",
+            "min": _fmt(min(known)) if known else "",
+            "max": _fmt(max(known)) if known else "",
+            "trend": sparkline(values),
+            "status": points[-1].status if points else "",
+        })
+    snapshots = sorted({(p.snapshot_id, p.captured_at) for p in history.points})
+    title = (f"tenant {history.tenant_id}: {len(snapshots)} snapshot(s)"
+             + (f", {snapshots[0][0]} to {snapshots[-1][0]}" if snapshots else ""))
+    text = render_table(["KRI", "first", "last", "min", "max", "trend", "status"], summary,
+                        title=title, width=140)
+    per_snapshot: dict[str, dict[str, Any]] = {}
+    for p in history.points:
+        row = per_snapshot.setdefault(p.snapshot_id, {"snapshot": p.snapshot_id})
+        row[_short(p.slug)] = _fmt(p.value) + _STATUS_MARK[p.status] + (
+            " degraded" if p.degraded else "")
+    columns = ["snapshot", *(_short(s) for s in history.slugs)]
+    return text + render_table(columns, list(per_snapshot.values()), width=160)
+
+
+_SHORT = {
+    "entra_mfa_enrollment_pct": "mfa_pct",
+    "entra_privileged_no_mfa_count": "priv_no_mfa",
+    "entra_stale_accounts_90d": "stale_90d",
+    "entra_ca_coverage_gaps": "ca_gaps",
+    "entra_guest_account_count": "guests",
+    "entra_failed_signins_24h": "failed_24h",
+    "entra_priv_role_changes_24h": "role_chg_24h",
+}
+
+
+def _short(slug: str) -> str:
+    return _SHORT.get(slug, slug)
+
+
+def write_png(history: History, out: Path) -> None:
+    """One chart per KRI, values over time, with the warn and breach bands shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from datetime import datetime
+
+    import matplotlib.pyplot as plt
+
+    series = by_slug(history)
+    fig, axes = plt.subplots(len(series), 1, figsize=(10, 2.2 * len(series)), squeeze=False,
+                             sharex=True)
+    for ax, (slug, points) in zip(axes[:, 0], series.items(), strict=True):
+        times = [datetime.strptime(p.captured_at[:19], "%Y-%m-%dT%H:%M:%S") for p in points]
+        values = [float("nan") if p.value is None else p.value for p in points]
+        ax.plot(times, values, marker=".", color="black", linewidth=1)
+        _bands(ax, slug, [v for v in values if v == v])
+        ax.set_title(slug, fontsize=9, loc="left")
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"tenant {history.tenant_id}", fontsize=10)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def _bands(ax: Any, slug: str, values: list[float]) -> None:
+    threshold = DEFAULT_THRESHOLDS[slug]
+    levels = [v for v in (threshold.warn, threshold.breach) if v is not None]
+    low = min([*values, *levels, 0])
+    high = max([*values, *levels]) * 1.1 + 1
+    warn, breach = threshold.warn, threshold.breach
+    if threshold.direction == "lower_is_worse":
+        if breach is not None:
+            ax.axhspan(low, breach, color="red", alpha=0.15)
+        if warn is not None:
+            ax.axhspan(breach if breach is not None else low, warn, color="orange", alpha=0.15)
+    else:
+        if warn is not None:
+            ax.axhspan(warn, breach if breach is not None else high, color="orange", alpha=0.15)
+        if breach is not None:
+            ax.axhspan(breach, high, color="red", alpha=0.15)
+    ax.set_ylim(low, high)

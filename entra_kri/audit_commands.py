@@ -1,0 +1,225 @@
+"""The audit and history commands: verify, explain, evidence, diff, trend, query."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from entra_kri.errors import ConfigurationError, SnapshotError
+
+EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
+
+
+def _fail_on_problems(count: int, target: Path) -> None:
+    if count:
+        raise SnapshotError(
+            f"{count} problem(s) in {target}: the files listed above do not match their "
+            "manifests or the chain of manifests.",
+            "Restore the named files or snapshots from a copy you trust; do not use the "
+            "snapshots named above as evidence until they verify.",
+        )
+
+
+@click.command()
+@click.argument("path", type=EXISTING_DIR)
+@click.option("--tenant", help="With a ROOT of several tenants: the tenant whose head to check.")
+@click.option("--expect-head", metavar="SHA256",
+              help="Fail unless the newest manifest's SHA-256 (the chain head) is this.")
+def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
+    """Check a snapshot, or every snapshot and the manifest chain under ROOT."""
+    from analysis.verify import is_snapshot_dir, tenant_dirs, verify_snapshot, verify_tenant
+
+    if is_snapshot_dir(path):
+        check = verify_snapshot(path)
+        for problem in check.problems:
+            click.echo(f"FAIL {problem}")
+        click.echo(f"snapshot {path}: manifest SHA-256 {check.manifest_sha256}")
+        heads = {path.parent.name: check.manifest_sha256}
+        problems = len(check.problems)
+    else:
+        chains = [verify_tenant(d) for d in tenant_dirs(path)]
+        if not chains:
+            raise SnapshotError(f"{path} holds no tenant directory.",
+                                "Give a snapshot root (ROOT/<tenant_id>/<snapshot_id>/...).")
+        problems = 0
+        heads = {}
+        for chain in chains:
+            for problem in chain.all_problems:
+                click.echo(f"FAIL {problem}")
+            problems += len(chain.all_problems)
+            newest = chain.snapshots[-1].path.name if chain.snapshots else "none"
+            click.echo(f"tenant {chain.tenant_id}: {len(chain.snapshots)} snapshot(s), "
+                       f"chain head {chain.head} ({newest})")
+            heads[chain.tenant_id] = chain.head
+    if expect_head:
+        problems += _check_head(heads, tenant, expect_head.lower())
+    _fail_on_problems(problems, path)
+    click.echo("verified: every file matches its manifest and the chain is intact")
+
+
+def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str) -> int:
+    if tenant is None:
+        if len(heads) != 1:
+            raise ConfigurationError(
+                f"The root holds {len(heads)} tenants, so --expect-head needs --tenant.",
+                f"Add --tenant with one of: {', '.join(sorted(heads))}.",
+            )
+        (tenant,) = heads
+    if tenant not in heads:
+        raise ConfigurationError(f"No tenant {tenant!r} here.",
+                                 f"Use one of: {', '.join(sorted(heads))}.")
+    if heads[tenant] == expected:
+        return 0
+    click.echo(f"FAIL tenant {tenant}: chain head is {heads[tenant]}, expected {expected}: "
+               "snapshots were added, removed or replaced since the head was recorded")
+    return 1
+
+
+@click.command()
+@click.argument("snapshot_dir", type=EXISTING_DIR)
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+def explain(snapshot_dir: Path, slug: str, fmt: str) -> None:
+    """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
+    from analysis.explain import explain as explain_kris
+    from analysis.rows import render_csv, render_table
+
+    (explanation,) = explain_kris(snapshot_dir, [slug])
+    if fmt == "json":
+        click.echo(json.dumps(explanation.as_dict(), indent=2))
+        return
+    if fmt == "csv":
+        click.echo(render_csv(explanation.columns, explanation.rows), nl=False)
+        return
+    kri = explanation.kri
+    notes = [explanation.summary]
+    if explanation.service_principals:
+        notes.append("Service principals in roles (not counted):")
+        notes += [f"- {sp['display_name']} ({sp['id']}): {sp['role_display_name']}"
+                  for sp in explanation.service_principals]
+    notes += [f"warning: {w}" for w in kri.warnings]
+    notes.append(f"sql_sha256 {kri.sql_sha256}, tool_version {kri.tool_version}")
+    title = (f"{kri.slug} = {kri.value} ({kri.status}{', degraded' if kri.degraded else ''})"
+             f" in snapshot {explanation.snapshot.snapshot_id}")
+    click.echo(render_table(explanation.columns, explanation.rows, title=title, notes=notes),
+               nl=False)
+
+
+@click.command()
+@click.argument("snapshot_dir", type=EXISTING_DIR)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="The zip file to write.")
+def evidence(snapshot_dir: Path, out: Path) -> None:
+    """Write an evidence pack (zip) of a snapshot: files, SQL, KRIs, explain rows, README."""
+    from analysis.evidence import write_evidence
+
+    names = write_evidence(snapshot_dir, out)
+    click.echo(f"{out}: {len(names)} files")
+
+
+@click.command()
+@click.argument("old", type=EXISTING_DIR)
+@click.argument("new", type=EXISTING_DIR)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--exit-code", is_flag=True,
+              help="Exit with 1 when there are differences (as `git diff --exit-code`).")
+@click.pass_context
+def diff(ctx: click.Context, old: Path, new: Path, fmt: str, exit_code: bool) -> None:
+    """Show what changed between two snapshots: users, MFA, roles, CA policies, KRIs."""
+    from analysis.diff import diff_snapshots, render_diff_table
+
+    data = diff_snapshots(old, new)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(render_diff_table(data), nl=False)
+    if exit_code and data["has_differences"]:
+        ctx.exit(1)
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.command()
+@click.argument("root", type=EXISTING_DIR)
+@click.option("--tenant", help="Tenant id; may be left out when ROOT holds one tenant.")
+@click.option("--since", type=DATE, help="First day (YYYY-MM-DD, UTC), inclusive.")
+@click.option("--until", type=DATE, help="Last day (YYYY-MM-DD, UTC), inclusive.")
+@click.option("--kri", "slugs", multiple=True, metavar="SLUG", help="Only this KRI (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "png"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="File for --format png (default: trend-<tenant>.png).")
+def trend(root: Path, tenant: str | None, since: datetime | None, until: datetime | None,
+          slugs: tuple[str, ...], fmt: str, out: Path | None) -> None:
+    """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
+    from analysis.history import kri_history
+    from analysis.trend import render_trend, write_png
+
+    history = kri_history(root, tenant, since.date() if since else None,
+                          until.date() if until else None, slugs or None)
+    if fmt == "png":
+        target = out or Path(f"trend-{history.tenant_id}.png")
+        write_png(history, target)
+        click.echo(str(target))
+        return
+    click.echo(render_trend(history, fmt), nl=False)
+
+
+def _variables(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.isidentifier():
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE.")
+        pairs[name] = text
+    return pairs
+
+
+@click.command()
+@click.argument("root", type=EXISTING_DIR)
+@click.argument("sql", required=False)
+@click.option("--example", metavar="NAME", help="Run a named example query instead of SQL.")
+@click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
+              help="Set a DuckDB variable for getvariable('NAME') (repeatable).")
+@click.option("--tenant", help="Tenant id; may be left out when ROOT holds one tenant.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+def query(root: Path, sql: str | None, example: str | None, variables: dict[str, str],
+          tenant: str | None, fmt: str) -> None:
+    """Run SQL over every snapshot of a tenant; each collection is a view (no SQL: examples)."""
+    from analysis.query import example_sql, examples, run_query
+    from analysis.rows import render_csv, render_table
+
+    if sql and example:
+        raise click.UsageError("Give SQL or --example, not both.")
+    if not sql and not example:
+        click.echo("Example queries (run with --example NAME):")
+        for name, description in examples().items():
+            click.echo(f"  {name:<28} {description}")
+        return
+    columns, rows = run_query(root, sql or example_sql(str(example)), tenant, variables)
+    if fmt == "json":
+        click.echo(json.dumps({"columns": list(columns), "rows": rows}, indent=2))
+    elif fmt == "csv":
+        click.echo(render_csv(columns, rows), nl=False)
+    else:
+        click.echo(render_table(columns, rows, notes=[f"{len(rows)} row(s)"], width=160),
+                   nl=False)
+
+
+COMMANDS: list[click.Command] = [verify, explain, evidence, diff, trend, query]
+
+
+def register(group: click.Group) -> None:
+    """Add the audit and history commands to the `entra-kri` group."""
+    for command in COMMANDS:
+        group.add_command(command)
+

@@ -1,0 +1,100 @@
+"""entra-kri evidence: audit.md, "evidence SNAPSHOT --out FILE.zip"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import zipfile
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from analysis.compute import KRI_SLUGS
+from entra_kri.cli import cli
+from tests.series_builder import snapshot_id
+from tests.snapshot_builder import TENANT_ID
+
+DAY = 18
+# The values of day 18 (2026-10-19) as first computed: they must reproduce exactly.
+PAST_VALUES = {
+    "entra_mfa_enrollment_pct": 76.2,
+    "entra_privileged_no_mfa_count": 2,
+    "entra_stale_accounts_90d": 2,
+    "entra_ca_coverage_gaps": 0,
+    "entra_guest_account_count": 5,
+    "entra_failed_signins_24h": 6,
+    "entra_priv_role_changes_24h": 0,
+}
+
+
+@pytest.fixture(scope="module")
+def pack(series_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("evidence") / "pack.zip"
+    source = series_root / TENANT_ID / snapshot_id(DAY)
+    result = CliRunner().invoke(cli, ["evidence", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    unpacked = out.parent / "unpacked"
+    with zipfile.ZipFile(out) as z:
+        z.extractall(unpacked)
+    return source, unpacked
+
+
+def test_snapshot_files_are_byte_for_byte_copies(pack):
+    source, unpacked = pack
+    copy = unpacked / "snapshot" / TENANT_ID / source.name
+    assert sorted(p.name for p in copy.iterdir()) == sorted(p.name for p in source.iterdir())
+    for original in source.iterdir():
+        assert (copy / original.name).read_bytes() == original.read_bytes()
+    result = CliRunner().invoke(cli, ["verify", str(copy)])
+    assert result.exit_code == 0, result.output
+
+
+def test_sha256sums_check_by_hand(pack):
+    _, unpacked = pack
+    for line in (unpacked / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((unpacked / name).read_bytes()).hexdigest() == digest
+    if shutil.which("sha256sum"):
+        subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=unpacked, check=True)
+
+
+def test_past_values_reproduce_with_duckdb_alone(pack, monkeypatch):
+    """The pack's recompute.sql, on a bare DuckDB, gives the recorded values."""
+    _, unpacked = pack
+    monkeypatch.chdir(unpacked)
+    con = duckdb.connect(":memory:")
+    rows = con.execute((unpacked / "recompute.sql").read_text()).fetchall()
+    assert {slug: value for slug, value, _, _ in rows} == PAST_VALUES
+    kris = json.loads((unpacked / "kri.json").read_text())["kris"]
+    assert {k["slug"]: k["value"] for k in kris} == PAST_VALUES
+
+
+def test_kri_results_name_the_sql_in_the_pack(pack):
+    _, unpacked = pack
+    for kri in json.loads((unpacked / "kri.json").read_text())["kris"]:
+        sql = (unpacked / "sql" / "kri" / f"{kri['slug']}.sql").read_bytes()
+        assert kri["sql_sha256"] == hashlib.sha256(sql).hexdigest()
+        assert kri["tool_version"]
+
+
+def test_explain_rows_are_in_the_pack(pack):
+    _, unpacked = pack
+    for slug in KRI_SLUGS:
+        data = json.loads((unpacked / "explain" / f"{slug}.json").read_text())
+        assert data["value"] == PAST_VALUES[slug]
+        assert (unpacked / "explain" / f"{slug}.csv").is_file()
+    readme = (unpacked / "README.md").read_text()
+    assert "sha256sum -c SHA256SUMS" in readme and "duckdb < recompute.sql" in readme
+
+
+def test_tampered_snapshot_gives_no_pack(tenant_dir, tmp_path):
+    target = tenant_dir / snapshot_id(DAY) / "users.ndjson.gz"
+    target.write_bytes(target.read_bytes() + b"\0")
+    out = tmp_path / "pack.zip"
+    result = CliRunner().invoke(cli, ["evidence", str(target.parent), "--out", str(out)])
+    assert result.exit_code == 1
+    assert str(target) in result.output
+    assert not out.exists()
