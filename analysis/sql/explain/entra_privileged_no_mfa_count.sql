@@ -26,10 +26,10 @@ role_paths as (
         user_id,
         any_value(user_principal_name) as user_principal_name,
         any_value(display_name) as display_name,
-        list(distinct coalesce(role_display_name, role_id) || ' ('
+        list_sort(list(distinct coalesce(role_display_name, role_id) || ' ('
             || case when path = 'direct' then 'direct'
                 else 'via group ' || coalesce(via_group_display_name, via_group_id) end
-            || ')' order by 1) as roles
+            || ')')) as roles
     from int_privileged_users
     group by user_id
 ),
