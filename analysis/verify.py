@@ -17,6 +17,7 @@ from typing import Any
 from analysis.snapshot import COLLECTIONS, SUPPORTED_FORMAT_VERSIONS
 
 MANIFEST = "manifest.json"
+PRUNED_FILE = "pruned.ndjson"  # written by `entra-kri prune`
 SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z$")
 _CHUNK = 1 << 20
 
@@ -170,13 +171,37 @@ def _file_problems(file_path: Path, entry: dict[str, Any]) -> Iterator[Problem]:
         )
 
 
+def pruned_links(tenant_dir: Path) -> dict[str, SnapshotCheck]:
+    """Snapshot id -> the chain link `prune` recorded before deleting that snapshot."""
+    path = tenant_dir / PRUNED_FILE
+    if not path.is_file():
+        return {}
+    links = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and SNAPSHOT_ID.match(str(record.get("snapshot_id"))):
+            links[record["snapshot_id"]] = SnapshotCheck(
+                tenant_dir / record["snapshot_id"], record.get("manifest_sha256"),
+                {"previous_manifest_sha256": record.get("previous_manifest_sha256")}, ())
+    return links
+
+
 def verify_tenant(tenant_dir: Path) -> TenantChain:
-    """Verify every snapshot of a tenant and the chain of manifests, oldest first."""
+    """Verify every snapshot of a tenant and the chain of manifests, oldest first.
+
+    Snapshots removed by `prune` stay in the chain through their recorded links.
+    """
     chain = TenantChain(tenant_dir)
     chain.snapshots = [verify_snapshot(p) for p in snapshot_dirs(tenant_dir)]
-    position = {s.manifest_sha256: i for i, s in enumerate(chain.snapshots) if s.manifest_sha256}
+    present = {c.path.name for c in chain.snapshots}
+    pruned = [link for sid, link in pruned_links(tenant_dir).items() if sid not in present]
+    links = sorted([*chain.snapshots, *pruned], key=lambda c: c.path.name)
+    position = {s.manifest_sha256: i for i, s in enumerate(links) if s.manifest_sha256}
     previous: SnapshotCheck | None = None
-    for index, check in enumerate(chain.snapshots):
+    for index, check in enumerate(links):
         if check.manifest is not None:
             recorded = check.manifest.get("previous_manifest_sha256")
             problem = _link_problem(check, previous, recorded, position.get(recorded), index)

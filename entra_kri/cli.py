@@ -16,6 +16,8 @@ from entra_kri import __version__
 from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
 from entra_kri.errors import EntraKriError
+from entra_kri.lock import tenant_lock
+from entra_kri.ops_commands import register as register_ops_commands
 
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
 
@@ -121,8 +123,11 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
         if record:
             cassette.record_run(tape, settings, now)
         credential = REPLAY_SECRET if replay else credential_source(settings).load()
-        path = take_snapshot(connection_for(settings), credential, root or config.root, now,
-                             timedelta(hours=settings.signin_window_hours))
+        connection = connection_for(settings)
+        root = root or config.root
+        with tenant_lock(root / settings.tenant_id):
+            path = take_snapshot(connection.client(credential), connection, root, now,
+                                 timedelta(hours=settings.signin_window_hours))
     click.echo(str(path))
 
 
@@ -209,6 +214,7 @@ def config_check(config_path: Path | None) -> None:
 
 
 register_audit_commands(cli)
+register_ops_commands(cli)
 
 
 def main() -> None:

@@ -27,7 +27,6 @@ from snapshotter.manifest import (
 )
 from snapshotter.paging import fetch_pages
 from snapshotter.refusals import fatal_error, refusal_warning
-from snapshotter.retry import RetryPolicy
 from snapshotter.session import Connection
 from snapshotter.writer import CollectionFile, SnapshotWriter
 
@@ -230,11 +229,13 @@ def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root:
         raise
 
 
-def take_snapshot(connection: Connection, credential: str | dict[str, str], root: Path,
-                  captured_at: datetime, window: timedelta = timedelta(hours=24),
-                  retry: RetryPolicy | None = None) -> Path:
-    """Sign in, warn about permissions the token lacks, and capture the tenant."""
-    client = connection.client(credential, retry)
+def take_snapshot(client: GraphClient, connection: Connection, root: Path,
+                  captured_at: datetime, window: timedelta = timedelta(hours=24)) -> Path:
+    """Sign in, warn about permissions the token lacks, and capture the tenant.
+
+    The caller builds `client` (`connection.client(credential)`) and can read
+    its request statistics afterwards.
+    """
     roles = token_roles(client.tokens.token())
     warnings = []
     if roles is not None and missing_permissions(roles):

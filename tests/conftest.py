@@ -60,8 +60,9 @@ def connection_to(fake: FakeGraph, tenant: FakeTenant) -> Connection:
 def capture(fake: FakeGraph, tenant: FakeTenant, root: Path, *,
             retry: RetryPolicy | None = None, now: datetime = NOW) -> Path:
     """Capture the fake tenant with the library API, as `entra-kri snapshot` does."""
-    return take_snapshot(connection_to(fake, tenant), tenant.client_secret, root, now,
-                         timedelta(hours=24), retry)
+    connection = connection_to(fake, tenant)
+    return take_snapshot(connection.client(tenant.client_secret, retry), connection, root, now,
+                         timedelta(hours=24))
 
 
 def manifest_of(snapshot: Path) -> dict:

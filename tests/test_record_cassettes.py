@@ -33,5 +33,6 @@ def test_record_demo_cassette(request, tmp_path):
         settings = TenantSettings("demo", tenant.tenant_id, tenant.client_id)
         cassette.record_run(tape, settings, DEMO_NOW)
         connection = Connection(tenant.tenant_id, tenant.client_id, cloud, fake.ca_bundle)
-        take_snapshot(connection, tenant.client_secret, tmp_path, DEMO_NOW, timedelta(hours=24))
+        take_snapshot(connection.client(tenant.client_secret), connection, tmp_path, DEMO_NOW,
+                      timedelta(hours=24))
     assert DEMO_CASSETTE.stat().st_size > 0

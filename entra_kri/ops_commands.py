@@ -1,0 +1,159 @@
+"""Scheduled operation: `run` (snapshot + KRIs + history), `runs` and `prune`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from entra_kri.config import Config, TenantSettings, load_config
+from entra_kri.errors import ConfigurationError, EntraKriError
+from entra_kri.lock import tenant_lock
+from entra_kri.runlog import RunRecord, append_run, read_runs
+
+log = logging.getLogger("entra_kri.run")
+
+EXIT_FAILED = 1
+EXIT_RISK = 3
+FAIL_ON = ("warn", "breach", "degraded")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunRecord:
+    """Snapshot, KRIs and history for one tenant under its lock; the record says how it went."""
+    from analysis.compute import compute_kris
+    from analysis.history import kri_history
+    from analysis.thresholds import merge_thresholds
+    from snapshotter.capture import take_snapshot
+    from snapshotter.credentials import credential_source
+    from snapshotter.session import connection_for
+
+    tenant_dir = config.root / settings.tenant_id
+    started = _now()
+    record = RunRecord(run_id, settings.name, settings.tenant_id, _iso(started))
+    client = None
+    try:
+        with tenant_lock(tenant_dir):
+            connection = connection_for(settings)
+            client = connection.client(credential_source(settings).load())
+            path = take_snapshot(client, connection, config.root, started,
+                                 timedelta(hours=settings.signin_window_hours))
+            manifest = json.loads((path / "manifest.json").read_text())
+            record.snapshot_id = path.name
+            record.rows = {c["name"]: c["items"] for c in manifest["collections"]}
+            record.warnings = list(manifest["warnings"])
+            report = compute_kris(path, merge_thresholds(settings.thresholds), settings.kris)
+            record.kris = {k.slug: {"value": k.value, "status": k.status,
+                                    "degraded": k.degraded} for k in report.kris}
+            kri_history(config.root, settings.tenant_id, slugs=settings.kris)
+            record.outcome = "ok"
+    except EntraKriError as exc:
+        record.error = exc.message
+        log.error("tenant %s: %s", settings.name, exc.message)
+    finally:
+        if client is not None:
+            stats = client.stats
+            record.requests, record.retries = stats.requests, stats.retries
+            record.throttled = stats.throttled
+            record.waited_seconds = round(stats.waited_seconds, 1)
+        record.ended = _iso(_now())
+        append_run(tenant_dir, record)
+    return record
+
+
+def _reached(record: RunRecord, fail_on: str) -> bool:
+    if fail_on == "degraded":
+        return any(k["degraded"] for k in record.kris.values())
+    levels = ("breach",) if fail_on == "breach" else ("warn", "breach")
+    return any(k["status"] in levels for k in record.kris.values())
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: $ENTRA_KRI_CONFIG, ./entra-kri.toml, ...).")
+@click.option("--tenant", "tenants", multiple=True, help="A configured tenant (repeatable).")
+@click.option("--all", "all_tenants", is_flag=True, help="Every tenant of the configuration.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON),
+              help="Also exit 3 when a KRI reaches this state, so schedulers can alert on risk.")
+def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
+        fail_on: str | None) -> None:
+    """Snapshot, compute KRIs and update history for configured tenants (for schedulers)."""
+    config = load_config(config_path)
+    if not config.tenants:
+        raise ConfigurationError("No tenant is configured.",
+                                 "Write an entra-kri.toml (see docs/configuration.md).")
+    if all_tenants == bool(tenants):
+        raise click.UsageError("Give either --tenant NAME (one or more) or --all.")
+    chosen = list(config.tenants.values()) if all_tenants else [config.tenant(t) for t in tenants]
+    run_id = uuid.uuid4().hex[:12]
+    records = [run_tenant(config, settings, run_id) for settings in chosen]
+    for record in records:
+        summary = ", ".join(f"{slug}={k['value']} {k['status']}"
+                            for slug, k in record.kris.items())
+        click.echo(f"{record.tenant}: {record.outcome} {record.snapshot_id or '-'} {summary}")
+    failed = [r.tenant for r in records if r.outcome != "ok"]
+    if failed:
+        log.error("run %s: %d of %d tenant(s) failed: %s", run_id, len(failed), len(records),
+                  ", ".join(failed))
+        raise click.exceptions.Exit(EXIT_FAILED)
+    if fail_on and any(_reached(r, fail_on) for r in records):
+        log.warning("run %s: a KRI reached %s", run_id, fail_on)
+        raise click.exceptions.Exit(EXIT_RISK)
+
+
+@click.command()
+@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--last", type=click.IntRange(min=1), help="Only the last N runs.")
+def runs(root: Path, fmt: str, last: int | None) -> None:
+    """List the recorded runs under ROOT: when, outcome, rows, retries, 429s, warnings."""
+    history = read_runs(root)[-last:] if last else read_runs(root)
+    if fmt == "json":
+        click.echo(json.dumps(history, indent=2))
+        return
+    for r in history:
+        rows = sum(r.get("rows", {}).values())
+        click.echo(f"{r['started']}  {r['run_id']}  {r['tenant']:<16} {r['outcome']:<6} "
+                   f"{r.get('snapshot_id') or '-':<16} rows={rows} retries={r['retries']} "
+                   f"429s={r['throttled']} warnings={len(r['warnings'])}"
+                   + (f"  error: {r['error']}" if r.get("error") else ""))
+
+
+@click.command(name="prune")
+@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--keep-daily", type=click.IntRange(min=0), required=True,
+              help="Keep the newest snapshot of each of the last N days that have one.")
+@click.option("--keep-monthly", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Keep the newest snapshot of each of the last M months that have one.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def prune_command(root: Path, keep_daily: int, keep_monthly: int, dry_run: bool) -> None:
+    """Remove old snapshots, recording each by hash so `verify`'s chain stays intact."""
+    from analysis.verify import tenant_dirs
+    from entra_kri.prune import plan_prune, prune
+
+    for tenant_dir in tenant_dirs(root):
+        with tenant_lock(tenant_dir):
+            plan = plan_prune(tenant_dir, keep_daily, keep_monthly)
+            for path in plan.prune:
+                click.echo(f"{'would prune' if dry_run else 'pruned'} {path}")
+            if not dry_run:
+                prune(tenant_dir, plan)
+            click.echo(f"{tenant_dir.name}: kept {len(plan.keep)}, "
+                       f"{'would prune' if dry_run else 'pruned'} {len(plan.prune)}")
+
+
+def register(group: click.Group) -> None:
+    for command in (run, runs, prune_command):
+        group.add_command(command)

@@ -1,0 +1,154 @@
+"""Scheduled operation (config.md, issue 6): run, its exit codes, the lock, runs, prune."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from entra_kri.cli import cli
+from entra_kri.lock import LOCK_FILE, LockedError, tenant_lock
+from tests.fake_graph import FakeGraph, allow_loopback, make_demo_tenant, make_tenant
+from tests.series_builder import build_series
+from tests.snapshot_builder import TENANT_ID
+
+
+@pytest.fixture
+def two_tenants(tmp_path):
+    """Two fake tenants and an entra-kri.toml naming both."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    demo, volume = make_demo_tenant(now), make_tenant(300, seed=3, now=now)
+    with FakeGraph(demo) as fake_demo, FakeGraph(volume) as fake_volume:
+        config = tmp_path / "entra-kri.toml"
+        blocks = []
+        for name, tenant, fake in (("demo", demo, fake_demo), ("volume", volume, fake_volume)):
+            blocks.append(textwrap.dedent(f"""
+                [tenants.{name}]
+                tenant_id = "{tenant.tenant_id}"
+                client_id = "{tenant.client_id}"
+                graph_url = "{fake.graph_url}"
+                login_url = "{fake.login_url}"
+                ca_bundle = "{fake.ca_bundle}"
+                secret_env = "SECRET_{name.upper()}"
+                """))
+        config.write_text('root = "snaps"\n' + "".join(blocks))
+        env = {"SECRET_DEMO": demo.client_secret, "SECRET_VOLUME": volume.client_secret}
+        yield config, env, demo, volume
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@allow_loopback
+def test_run_all_captures_every_tenant_and_updates_history(two_tenants, tmp_path):
+    config, env, demo, volume = two_tenants
+    result = invoke("run", "--all", "--config", str(config), env=env)
+    assert result.exit_code == 0, result.output
+    for tenant in (demo, volume):
+        tenant_dir = tmp_path / "snaps" / tenant.tenant_id
+        assert len([p for p in tenant_dir.iterdir() if p.name[0].isdigit()]) == 1
+        assert (tenant_dir / "history.duckdb").exists()
+        run = json.loads((tenant_dir / "runs.ndjson").read_text())
+        assert run["outcome"] == "ok" and run["rows"]["users"] > 0
+        assert not (tenant_dir / LOCK_FILE).exists()
+    runs = invoke("runs", str(tmp_path / "snaps"))
+    assert runs.exit_code == 0 and runs.stdout.count(" ok ") == 2
+
+
+@allow_loopback
+def test_fail_on_breach_exits_3(two_tenants):
+    config, env, *_ = two_tenants
+    result = invoke("run", "--tenant", "demo", "--config", str(config), "--fail-on", "breach",
+                    env=env)
+    assert result.exit_code == 3, result.output
+
+
+@allow_loopback
+def test_a_failing_tenant_exits_1_and_the_others_still_run(two_tenants, tmp_path):
+    config, env, demo, volume = two_tenants
+    env = {**env, "SECRET_DEMO": "wrong"}
+    result = invoke("run", "--all", "--config", str(config), env=env)
+    assert result.exit_code == 1
+    assert "demo" in result.stderr and "AADSTS7000215" in result.stderr
+    volume_runs = (tmp_path / "snaps" / volume.tenant_id / "runs.ndjson").read_text()
+    assert json.loads(volume_runs)["outcome"] == "ok"
+    demo_run = json.loads((tmp_path / "snaps" / demo.tenant_id / "runs.ndjson").read_text())
+    assert demo_run["outcome"] == "failed" and "wrong" not in json.dumps(demo_run)
+
+
+def test_run_without_tenant_choice_is_a_usage_error(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(f'[tenants.a]\ntenant_id = "{TENANT_ID}"\n'
+                      'client_id = "0c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5"\n')
+    assert invoke("run", "--config", str(config)).exit_code == 2
+
+
+def test_a_live_lock_is_refused_naming_its_holder(tmp_path):
+    (tmp_path / LOCK_FILE).write_text(json.dumps(
+        {"pid": os.getpid(), "host": os.uname().nodename, "started": "2026-11-27T01:00:00Z"}))
+    with pytest.raises(LockedError, match=f"pid {os.getpid()}"), tenant_lock(tmp_path):
+        pass
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path, caplog):
+    (tmp_path / LOCK_FILE).write_text(json.dumps(
+        {"pid": 2**22 + 12345, "host": os.uname().nodename, "started": "2026-11-27T01:00:00Z"}))
+    with tenant_lock(tmp_path):
+        assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
+    assert "Taking over the lock" in caplog.text
+    assert not (tmp_path / LOCK_FILE).exists()
+
+
+def test_a_locked_tenant_makes_snapshot_fail_cleanly(tmp_path):
+    tenant_dir = tmp_path / "out" / "7f3c1e2a-4b5d-4c6e-9f80-1a2b3c4d5e6f"
+    tenant_dir.mkdir(parents=True)
+    (tenant_dir / LOCK_FILE).write_text(json.dumps(
+        {"pid": os.getpid(), "host": os.uname().nodename, "started": "x"}))
+    from tests.conftest import DEMO_CASSETTE
+    result = invoke("snapshot", "--replay", str(DEMO_CASSETTE), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "Another run holds" in result.stderr
+
+
+def _series(root: Path) -> Path:
+    build_series(root, days=20)
+    return root / TENANT_ID
+
+
+def test_prune_keeps_the_chain_verifiable(tmp_path):
+    tenant_dir = _series(tmp_path)
+    result = invoke("prune", str(tmp_path), "--keep-daily", "5")
+    assert result.exit_code == 0, result.output
+    assert len([p for p in tenant_dir.iterdir() if p.name[0].isdigit()]) == 5
+    assert len((tenant_dir / "pruned.ndjson").read_text().splitlines()) == 15
+    verified = invoke("verify", str(tmp_path))
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_snapshot_removed_by_hand_after_prune_is_still_detected(tmp_path):
+    import shutil
+    tenant_dir = _series(tmp_path)
+    invoke("prune", str(tmp_path), "--keep-daily", "5")
+    kept = sorted(p for p in tenant_dir.iterdir() if p.name[0].isdigit())
+    shutil.rmtree(kept[2])
+    result = invoke("verify", str(tmp_path))
+    assert result.exit_code == 1 and kept[3].name in result.stdout
+
+
+def test_prune_dry_run_removes_nothing(tmp_path):
+    tenant_dir = _series(tmp_path)
+    result = invoke("prune", str(tmp_path), "--keep-daily", "3", "--dry-run")
+    assert result.exit_code == 0 and result.stdout.count("would prune /") == 17
+    assert len([p for p in tenant_dir.iterdir() if p.name[0].isdigit()]) == 20
+
+
+def test_keep_monthly_keeps_one_per_month(tmp_path):
+    from entra_kri.prune import plan_prune
+    tenant_dir = _series(tmp_path)  # 20 days from 2026-10-01: one month
+    plan = plan_prune(tenant_dir, keep_daily=0, keep_monthly=3)
+    assert [p.name for p in plan.keep] == [sorted(p.name for p in plan.keep + plan.prune)[-1]]
