@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
 from entra_kri.errors import EntraKriError
 from entra_kri.lock import tenant_lock
+from entra_kri.logs import configure_logging
 from entra_kri.ops_commands import register as register_ops_commands
 
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
@@ -37,14 +37,11 @@ class EntraKriGroup(click.Group):
 @click.group(cls=EntraKriGroup)
 @click.version_option(__version__, prog_name="entra-kri")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
-def cli(quiet: bool) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Log lines on stderr: text, or one JSON object per line.")
+def cli(quiet: bool, log_format: str) -> None:
     """Snapshot Microsoft Entra ID through Graph, then compute identity-risk KRIs offline."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("entra-kri: %(levelname)s: %(message)s"))
-    logger = logging.getLogger("entra_kri")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
+    configure_logging(log_format, quiet)
 
 
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:

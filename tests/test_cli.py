@@ -166,3 +166,13 @@ def test_every_command_is_documented():
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"entra-kri {name}" in readme or f"`{name}`" in readme, name
+
+
+def test_json_log_format_gives_one_object_per_line(tmp_path):
+    from tests.conftest import DEMO_CASSETTE
+    result = CliRunner().invoke(cli, ["--log-format", "json", "snapshot", "--replay",
+                                      str(DEMO_CASSETTE), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert lines and {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any("users:" in line["message"] for line in lines)
