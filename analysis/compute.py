@@ -16,12 +16,14 @@ from analysis.snapshot import Snapshot, open_snapshot
 from analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
 from entra_kri.errors import ConfigurationError, SnapshotError
 
-# kri.md's seven KRIs, in its order. Each has analysis/sql/kri/<slug>.sql.
+# kri.md's seven KRIs, in its order, and the exact CA resolver's (docs/ca-resolver.md)
+# after the heuristic it refines. Each has analysis/sql/kri/<slug>.sql.
 KRI_SLUGS = (
     "entra_mfa_enrollment_pct",
     "entra_privileged_no_mfa_count",
     "entra_stale_accounts_90d",
     "entra_ca_coverage_gaps",
+    "entra_ca_coverage_gaps_exact",
     "entra_guest_account_count",
     "entra_failed_signins_24h",
     "entra_priv_role_changes_24h",

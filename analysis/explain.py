@@ -159,12 +159,35 @@ def _summary(
         return f"{n} enabled member(s) with no sign-in in the 90 days before capture."
     if slug == "entra_ca_coverage_gaps":
         return _ca_summary(con, kri, n)
+    if slug == "entra_ca_coverage_gaps_exact":
+        return _exact_ca_summary(kri, rows)
     if slug == "entra_guest_account_count":
         enabled = sum(1 for r in rows if r["account_enabled"])
         return f"{n} guest account(s), {enabled} of them enabled."
     if slug == "entra_failed_signins_24h":
         return f"{n} failed sign-in(s) in the 24 hours before capture."
     return f"{n} RoleManagement audit event(s) in the 24 hours before capture."
+
+
+def _exact_ca_summary(kri: KriResult, rows: Sequence[dict[str, Any]]) -> str:
+    """docs/ca-resolver.md, explain: the gap, and who report-only policies would cover."""
+    n = len(rows)
+    if any(r["reason"].startswith("Conditional Access policies refused") for r in rows):
+        return (f"Conditional Access policies were refused: all {n} enabled members count "
+                "as gaps (fail-safe).")
+    text = f"{n} enabled member(s) with no enabled policy that guarantees MFA on every sign-in."
+    by_policy: dict[str, int] = {}
+    for row in rows:
+        for policy in row["covered_if_enforced"]:
+            by_policy[policy] = by_policy.get(policy, 0) + 1
+    if by_policy:
+        would = sum(1 for r in rows if r["covered_if_enforced"])
+        named = ", ".join(f"{p!r} ({k})" for p, k in sorted(by_policy.items()))
+        text += f" {would} would be covered if a report-only policy were enforced: {named}."
+    if kri.degraded:
+        text += (" Degraded: a policy references data that could not be read and covers "
+                 "no one it depends on it for (see the warnings).")
+    return text
 
 
 def _ca_summary(con: duckdb.DuckDBPyConnection, kri: KriResult, n: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -132,15 +132,19 @@ def kri_history(
     since: date | None = None,
     until: date | None = None,
     slugs: Sequence[str] | None = None,
+    skip: Collection[str] = (),
 ) -> History:
-    """The KRI values of every complete snapshot in range, from the cache or computed."""
+    """The KRI values of every complete snapshot in range, from the cache or computed.
+
+    `skip` names snapshots to leave out (those that do not verify).
+    """
     chosen = tuple(dict.fromkeys(slugs)) if slugs else KRI_SLUGS
     unknown = [s for s in chosen if s not in KRI_SLUGS]
     if unknown:
         raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",
                                  f"Use one of: {', '.join(KRI_SLUGS)}.")
     tenant_dir = resolve_tenant(root, tenant)
-    refs = complete_snapshots(tenant_dir, since, until)
+    refs = [r for r in complete_snapshots(tenant_dir, since, until) if r.snapshot_id not in skip]
     hashes = {slug: hashlib.sha256(kri_sql(slug)).hexdigest() for slug in chosen}
     computed = 0
     with _open_cache(tenant_dir / HISTORY_FILE) as con:

@@ -25,11 +25,19 @@ COLLECTIONS = (
     "user_registration_details",
 )
 
+# What Conditional Access policies reference (docs/ca-resolver.md). Snapshots taken
+# before they were captured lack them: they are verified when listed, and the exact
+# coverage KRI treats a missing one as unread (fail-safe, degraded).
+OPTIONAL_COLLECTIONS = ("ca_group_members", "authentication_strength_policies")
+
 # kri.md, "When Graph refuses": only these may be refused; anything else means no KRI.
 REFUSABLE_COLLECTIONS = frozenset(
-    {"sign_ins", "directory_audits", "conditional_access_policies", "user_registration_details"}
+    {"sign_ins", "directory_audits", "conditional_access_policies", "user_registration_details",
+     *OPTIONAL_COLLECTIONS}
 )
 REFUSED_OUTCOMES = frozenset({"forbidden", "not_found"})
+# Not read because the policies were refused: an empty file, nothing to resolve.
+SKIPPED_OUTCOME = "skipped"
 
 _CHUNK = 1 << 20
 _RECAPTURE = "Capture a new snapshot with `entra-kri snapshot`, or restore this one from a copy."
@@ -129,8 +137,10 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
     if not isinstance(collections, list) or not all(isinstance(c, dict) for c in collections):
         raise SnapshotError(f"{manifest_path} has no list of collections.", _RECAPTURE)
     by_name = {c.get("name"): c for c in collections}
-    for name in COLLECTIONS:
+    for name in (*COLLECTIONS, *OPTIONAL_COLLECTIONS):
         entry = by_name.get(name)
+        if entry is None and name in OPTIONAL_COLLECTIONS:
+            continue
         if entry is None:
             raise SnapshotError(
                 f"{manifest_path} does not list the collection {name!r}, which every "
@@ -139,6 +149,8 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
             )
         outcome = entry.get("outcome")
         if outcome == "ok" or (outcome in REFUSED_OUTCOMES and name in REFUSABLE_COLLECTIONS):
+            continue
+        if outcome == SKIPPED_OUTCOME and name in OPTIONAL_COLLECTIONS:
             continue
         raise SnapshotError(
             f"{manifest_path} records collection {name!r} with outcome {outcome!r} "

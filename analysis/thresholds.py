@@ -35,6 +35,7 @@ DEFAULT_THRESHOLDS: Mapping[str, Threshold] = {
     "entra_privileged_no_mfa_count": Threshold(warn=None, breach=1),
     "entra_stale_accounts_90d": Threshold(warn=1, breach=25),
     "entra_ca_coverage_gaps": Threshold(warn=None, breach=1),
+    "entra_ca_coverage_gaps_exact": Threshold(warn=None, breach=1),
     "entra_guest_account_count": Threshold(warn=100, breach=500),
     "entra_failed_signins_24h": Threshold(warn=100, breach=1000),
     "entra_priv_role_changes_24h": Threshold(warn=1, breach=5),

@@ -18,6 +18,7 @@ from entra_kri.errors import EntraKriError
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import configure_logging
 from entra_kri.ops_commands import register as register_ops_commands
+from entra_kri.report_command import register as register_report_command
 
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
 
@@ -212,6 +213,7 @@ def config_check(config_path: Path | None) -> None:
 
 register_audit_commands(cli)
 register_ops_commands(cli)
+register_report_command(cli)
 
 
 def main() -> None:

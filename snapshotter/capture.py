@@ -17,6 +17,7 @@ from typing import Any
 from entra_kri.errors import GraphError
 from snapshotter import collections as c
 from snapshotter.auth import missing_permissions, token_roles
+from snapshotter.ca_references import capture_conditional_access
 from snapshotter.clouds import Cloud
 from snapshotter.http import GraphClient
 from snapshotter.manifest import (
@@ -214,7 +215,7 @@ def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root:
         capture_users(run)
         capture_roles(run)
         run.capture(c.USER_REGISTRATION_DETAILS)
-        run.capture(c.CONDITIONAL_ACCESS_POLICIES)
+        capture_conditional_access(run)
         capture_sign_ins(run)
         capture_directory_audits(run)
         manifest = build_manifest(

@@ -69,10 +69,22 @@ USER_REGISTRATION_DETAILS = Collection(
     "user_registration_details", "/reports/authenticationMethods/userRegistrationDetails",
     "Reports.Read.All", tolerated=REFUSALS_TOLERATED,
 )
+# What Conditional Access policies reference (ca-resolver.md). One group's refusal is
+# recorded per group in the manifest; a refused strength read is recorded as usual.
+CA_GROUP_MEMBERS = Collection(
+    "ca_group_members", "/groups/{id}/transitiveMembers", "Directory.Read.All",
+    params=(("$top", "999"),), tolerated=REFUSALS_TOLERATED,
+)
+GROUP_NAME_PARAMS = (("$select", "id,displayName"),)
+AUTHENTICATION_STRENGTH_POLICIES = Collection(
+    "authentication_strength_policies", "/policies/authenticationStrengthPolicies",
+    "Policy.Read.All", tolerated=REFUSALS_TOLERATED,
+)
 
 ALL = (
     ORGANIZATION, USERS, DIRECTORY_ROLES, DIRECTORY_ROLE_MEMBERS, GROUP_MEMBERS, SIGN_INS,
-    DIRECTORY_AUDITS, CONDITIONAL_ACCESS_POLICIES, USER_REGISTRATION_DETAILS,
+    DIRECTORY_AUDITS, CONDITIONAL_ACCESS_POLICIES, CA_GROUP_MEMBERS,
+    AUTHENTICATION_STRENGTH_POLICIES, USER_REGISTRATION_DETAILS,
 )
 
 

@@ -30,7 +30,7 @@ class CollectionRecord:
     name: str
     url: str
     outcome: str = "ok"
-    http_status: int = 200
+    http_status: int | None = 200
     error: dict[str, str] | None = None
     items: int = 0
     pages: int = 0
@@ -38,7 +38,7 @@ class CollectionRecord:
     file: str = ""
     bytes: int = 0
     sha256: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def written(self, result: WrittenFile) -> None:
         self.file, self.items = result.file, result.items

@@ -33,7 +33,11 @@ PATHS = {
     "directory_audits": "/auditLogs/directoryAudits",
     "conditional_access_policies": "/identity/conditionalAccess/policies",
     "user_registration_details": "/reports/authenticationMethods/userRegistrationDetails",
+    "ca_group_members": "/groups/{id}/transitiveMembers",
+    "authentication_strength_policies": "/policies/authenticationStrengthPolicies",
 }
+# Read only when the policies were (snapshotter/ca_references.py); else "skipped".
+CA_REFERENCES = ("ca_group_members", "authentication_strength_policies")
 
 REFUSALS = {
     403: ("forbidden", "Authentication_RequestFromNonPremiumTenantOrB2CTenant"),
@@ -61,6 +65,11 @@ def build_snapshot(
     sign_ins: Sequence[Mapping[str, Any]] = (),
     directory_audits: Sequence[Mapping[str, Any]] = (),
     ca_policies: Sequence[Mapping[str, Any]] = (),
+    ca_group_members: Sequence[Mapping[str, Any]] = (),
+    ca_group_reads: Sequence[Mapping[str, Any]] | None = None,
+    refused_groups: Mapping[str, int] | None = None,
+    authentication_strengths: Sequence[Mapping[str, Any]] = (),
+    without: Sequence[str] = (),
     refused: Mapping[str, int] | None = None,
     sign_in_activity: str = "ok",
     sign_in_filter: str = "failures_only",
@@ -72,7 +81,10 @@ def build_snapshot(
     """Write a snapshot and return its directory.
 
     `refused` maps a collection name to 403 or 404: its file is then an empty gzip
-    and the manifest carries the outcome and a Graph error body.
+    and the manifest carries the outcome and a Graph error body. `ca_group_reads`
+    is the manifest's per-group list for `ca_group_members` (default: every group
+    found in `ca_group_members`, read ok); `refused_groups` adds group reads refused
+    with 403/404. `without` leaves collections out (a snapshot from an older version).
     """
     refused = dict(refused or {})
     snapshot_id = datetime.strptime(captured_at[:19], "%Y-%m-%dT%H:%M:%S").strftime(
@@ -90,10 +102,15 @@ def build_snapshot(
         "directory_audits": directory_audits,
         "conditional_access_policies": ca_policies,
         "user_registration_details": registration,
+        "ca_group_members": ca_group_members,
+        "authentication_strength_policies": authentication_strengths,
     }
     collections = []
     for name, items in rows.items():
+        if name in without:
+            continue
         status = refused.get(name)
+        skipped = name in CA_REFERENCES and "conditional_access_policies" in refused
         data = gzip_lines([] if status else items)
         file_name = f"{name}.ndjson.gz"
         (path / file_name).write_bytes(data)
@@ -110,7 +127,13 @@ def build_snapshot(
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
         }
-        if status:
+        if skipped:
+            data = gzip_lines([])
+            entry.update(outcome="skipped", http_status=None, items=0, pages=0,
+                         bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                         skipped_because="GET /identity/conditionalAccess/policies was refused")
+            (path / file_name).write_bytes(data)
+        elif status:
             outcome, code = REFUSALS[status]
             entry.update(
                 outcome=outcome,
@@ -122,6 +145,8 @@ def build_snapshot(
             entry["sign_in_activity"] = sign_in_activity
         if name == "sign_ins":
             entry["filter"] = sign_in_filter
+        if name == "ca_group_members" and not skipped:
+            entry["groups"] = _group_reads(ca_group_members, ca_group_reads, refused_groups)
         collections.append(entry)
     manifest = {
         "format_version": 1,
@@ -139,6 +164,28 @@ def build_snapshot(
     }
     (path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
     return path
+
+
+def _group_reads(
+    members: Sequence[Mapping[str, Any]],
+    reads: Sequence[Mapping[str, Any]] | None,
+    refused_groups: Mapping[str, int] | None,
+) -> list[dict[str, Any]]:
+    if reads is None:
+        names = {m["_groupId"]: m.get("_groupDisplayName") for m in members}
+        reads = [
+            {"id": gid, "display_name": name, "outcome": "ok", "http_status": 200,
+             "items": sum(1 for m in members if m["_groupId"] == gid), "error": None}
+            for gid, name in sorted(names.items())
+        ]
+    out = [dict(r) for r in reads]
+    for gid, status in (refused_groups or {}).items():
+        outcome, code = REFUSALS[status]
+        if status == 403:
+            code = "Authorization_RequestDenied"
+        out.append({"id": gid, "display_name": None, "outcome": outcome, "http_status": status,
+                    "items": 0, "error": {"code": code, "message": f"{code} (test)"}})
+    return out
 
 
 def user(

@@ -83,7 +83,7 @@ def test_empty_snapshot_gives_every_view_its_shape(tmp_path):
     """Empty collections (or refused ones, which are empty files) still bind every view."""
     path = build_snapshot(tmp_path)
     views = query(path, "select view_name from duckdb_views() where not internal")
-    expected = {"stg_manifest": 1, "stg_collections": 9}
+    expected = {"stg_manifest": 1, "stg_collections": 11}
     for (view,) in views:
         assert query(path, f"select count(*) from {view}") == [(expected.get(view, 0),)], view
 

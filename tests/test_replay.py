@@ -16,6 +16,7 @@ REPO = Path(__file__).parent.parent
 DEMO_KRIS = {  # the demo tenant's values, derived by hand in tests/fake_graph/demo_tenant.py
     "entra_mfa_enrollment_pct": 88.8, "entra_privileged_no_mfa_count": 5,
     "entra_stale_accounts_90d": 8, "entra_ca_coverage_gaps": 267,
+    "entra_ca_coverage_gaps_exact": 12,
     "entra_guest_account_count": 16, "entra_failed_signins_24h": 17,
     "entra_priv_role_changes_24h": 4,
 }
@@ -46,7 +47,7 @@ def test_demo_replay_gives_the_demo_values(tmp_path):
 def test_replaying_twice_gives_byte_identical_collection_files(tmp_path):
     first, second = replay(tmp_path / "a"), replay(tmp_path / "b")
     files = sorted(p.name for p in first.iterdir() if p.name != "manifest.json")
-    assert len(files) == 9
+    assert len(files) == 11
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert kris_json(first)["kris"] == kris_json(second)["kris"]

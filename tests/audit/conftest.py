@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.series_builder import build_series
+from analysis.compute import KRI_SLUGS
+from analysis.history import kri_history
+from analysis.report_data import ReportData, gather_report
+from tests.series_builder import DAYS, build_series
 from tests.snapshot_builder import TENANT_ID
 
 
@@ -17,6 +21,24 @@ def series_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("series")
     build_series(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def series_history_root(series_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the series with its history cache filled once, every value computed.
+
+    Read-only as well: computing the history of 35 snapshots is the slow part.
+    """
+    copy = tmp_path_factory.mktemp("history") / "root"
+    shutil.copytree(series_root, copy)
+    assert kri_history(copy).computed == DAYS * len(KRI_SLUGS)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def series_report(series_history_root: Path) -> ReportData:
+    """What `entra-kri report` shows about the series, gathered once."""
+    return gather_report(series_history_root, now=datetime(2026, 11, 5, 8, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -24,6 +24,9 @@ PAST_VALUES = {
     "entra_privileged_no_mfa_count": 2,
     "entra_stale_accounts_90d": 2,
     "entra_ca_coverage_gaps": 0,
+    # The series' policies have no conditions.applications, so none applies to all
+    # cloud apps (docs/ca-resolver.md rule 3): every enabled member is a gap.
+    "entra_ca_coverage_gaps_exact": 21,
     "entra_guest_account_count": 5,
     "entra_failed_signins_24h": 6,
     "entra_priv_role_changes_24h": 0,

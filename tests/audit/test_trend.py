@@ -22,14 +22,10 @@ from tests.series_builder import DAYS, SIGN_INS_REFUSED_DAY, snapshot_id
 from tests.snapshot_builder import TENANT_ID, build_snapshot, user
 
 
-@pytest.fixture(scope="module")
-def root(series_root, tmp_path_factory):
-    """A copy of the series with its history cache filled once."""
-    copy = tmp_path_factory.mktemp("trend") / "root"
-    shutil.copytree(series_root, copy)
-    history = kri_history(copy)
-    assert history.computed == DAYS * len(KRI_SLUGS)
-    return copy
+@pytest.fixture
+def root(series_history_root):
+    """The series with its history cache filled once (conftest)."""
+    return series_history_root
 
 
 def test_second_run_comes_from_the_cache(root):

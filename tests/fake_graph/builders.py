@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .odata import format_time
+from .tenant import BUILT_IN_STRENGTHS
 
 Json = dict[str, Any]
 
@@ -163,22 +164,32 @@ def user_member(u: Json) -> Json:
     }
 
 
-def group_member(group_id: str, name: str, created: datetime) -> Json:
+def group(group_id: str, name: str, created: datetime, *, role_assignable: bool = True) -> Json:
+    """A group as GET /groups/{id} returns it."""
     return {
-        "@odata.type": "#microsoft.graph.group",
         "id": group_id,
         "deletedDateTime": None,
         "classification": None,
         "createdDateTime": format_time(created),
-        "description": f"{name} (role-assignable)",
+        "description": f"{name} (role-assignable)" if role_assignable else name,
         "displayName": name,
         "groupTypes": [],
-        "isAssignableToRole": True,
+        "isAssignableToRole": role_assignable,
         "mail": None,
         "mailEnabled": False,
         "mailNickname": name.lower().replace(" ", "-"),
         "securityEnabled": True,
         "visibility": "Private",
+    }
+
+
+def group_member(
+    group_id: str, name: str, created: datetime, *, role_assignable: bool = True
+) -> Json:
+    """A group as /directoryRoles/{id}/members and transitiveMembers list it."""
+    return {
+        "@odata.type": "#microsoft.graph.group",
+        **group(group_id, name, created, role_assignable=role_assignable),
     }
 
 
@@ -327,31 +338,8 @@ def directory_audit(
     }
 
 
-MFA_STRENGTH: Json = {
-    "id": "00000000-0000-0000-0000-000000000002",
-    "createdDateTime": "2021-12-01T00:00:00Z",
-    "modifiedDateTime": "2021-12-01T00:00:00Z",
-    "displayName": "Multifactor authentication",
-    "description": "Combinations of methods that satisfy strong authentication, such as a "
-    "password + SMS",
-    "policyType": "builtIn",
-    "requirementsSatisfied": "mfa",
-    "allowedCombinations": [
-        "windowsHelloForBusiness",
-        "fido2",
-        "x509CertificateMultiFactor",
-        "deviceBasedPush",
-        "temporaryAccessPassOneTime",
-        "temporaryAccessPassMultiUse",
-        "password,microsoftAuthenticatorPush",
-        "password,softwareOath",
-        "password,hardwareOath",
-        "password,sms",
-        "password,voice",
-        "federatedMultiFactor",
-        "microsoftAuthenticatorPush,federatedSingleFactor",
-    ],
-}
+MFA_STRENGTH: Json = BUILT_IN_STRENGTHS[0]  # "Multifactor authentication"
+PHISHING_RESISTANT_STRENGTH: Json = BUILT_IN_STRENGTHS[2]
 
 
 def ca_policy(
@@ -364,7 +352,10 @@ def ca_policy(
     include_roles: list[str] | None = None,
     grant: Json | None,
     extra: bool = False,
+    users: Json | None = None,
+    conditions: Json | None = None,
 ) -> Json:
+    """A policy shaped like Graph's; `users`/`conditions` override those parts' keys."""
     obj: Json = {
         "id": make_id("ca", name),
         "templateId": None,
@@ -398,7 +389,9 @@ def ca_policy(
                 "excludeRoles": [],
                 "includeGuestsOrExternalUsers": None,
                 "excludeGuestsOrExternalUsers": None,
+                **(users or {}),
             },
+            **(conditions or {}),
         },
         "grantControls": grant,
     }
@@ -407,9 +400,22 @@ def ca_policy(
     return obj
 
 
-def grant(controls: list[str], strength: Json | None = None) -> Json:
+def guests_or_external_users(types: str, tenants: Json | None = None) -> Json:
+    """conditionalAccessGuestsOrExternalUsers: `types` is Graph's comma-joined string."""
     return {
-        "operator": "OR",
+        "guestOrExternalUserTypes": types,
+        "externalTenants": tenants
+        if tenants is not None
+        else {
+            "@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
+            "membershipKind": "all",
+        },
+    }
+
+
+def grant(controls: list[str], strength: Json | None = None, operator: str = "OR") -> Json:
+    return {
+        "operator": operator,
         "builtInControls": controls,
         "customAuthenticationFactors": [],
         "termsOfUse": [],

@@ -36,22 +36,33 @@ staff accounts):
 | sign-ins outside the window | 5 failures (one 1 s early, one 1 s after now), 2 successes |
 | directory audits in the window | 4 RoleManagement (one exactly on the lower bound), 12 others |
 | directory audits outside | 2 RoleManagement (24 h + 1 s, 30 h), 2 UserManagement |
-| CA: enabled all-users MFA excluding break.glass | "Require MFA for all users" |
-| CA: report-only all-users MFA, no exclusions | "MFA for all users (report-only)" |
+| CA: all-users MFA excluding break.glass, MFA Exemptions, guests | "Require MFA for all users" |
+| CA: report-only all-users MFA excluding MFA Exemptions | "MFA for all users (report-only)" |
 | CA: disabled all-users MFA | "Legacy MFA policy (disabled)" |
 | CA: grantControls null | "Session lifetime for all users" |
-| CA: MFA via authenticationStrength, builtInControls [] | "Phishing-resistant MFA for all" |
-| CA: MFA for admin roles only | "Require MFA for admins" |
+| CA: MFA via inline authenticationStrength, builtInControls [], | "Phishing-resistant MFA |
+|   excluding Break-glass accounts, MFA Exemptions, guests | for all" |
+| CA: MFA for admin roles only, excluding group Break-glass accounts | "Require MFA for admins" |
+| CA: includes b2bCollaborationGuest/Member types | "MFA for guests and external users" |
+| CA: grant OR mfa, compliantDevice | "Contractors: MFA or compliant device" (group Contractors) |
+| CA: platforms iOS/android only | "MFA Exemptions: MFA on mobile" (group MFA Exemptions) |
+| CA: block for legacy client app types only | "Block legacy authentication" |
+| CA group: Break-glass accounts | break.glass |
+| CA group: MFA Exemptions (nests Contractors) | filler-240..244, filler-245..249 nested |
+| member with all four B2B markers (b2bCollaborationMember) | filler-231 (guests policy) |
+| member whose B2B markers disagree (#EXT# only: type unknown) | filler-232 |
 
 Expected KRIs (see `tests/test_fake_graph.py::test_demo_tenant_oracle`):
 enabled members 267, registered 237 -> 88.8 %; privileged without MFA 5
 (bruno, dev, erin, frank, gina); stale 8 (break.glass, five never.*,
-stale.justoutside, stale.old7digits); CA gaps 267; guests 16; failed sign-ins 17;
-role changes 4.
+stale.justoutside, stale.old7digits); CA gaps 267; exact CA gaps 12 (break.glass,
+filler-240..249, filler-232; break.glass and filler-232 would be covered if the
+report-only policy were enforced); guests 16; failed sign-ins 17; role changes 4.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from . import builders as b
@@ -129,6 +140,36 @@ class _Builder:
         return u
 
 
+@dataclass(frozen=True)
+class ExternalMarkers:
+    """Which of ca-resolver.md's four guest/external markers a member carries."""
+
+    upn: bool
+    invitation: bool
+    state: bool
+    identity: bool
+
+
+def _mark_external(bl: _Builder, nick: str, markers: ExternalMarkers) -> None:
+    """Give an existing member B2B markers (its registration row follows the UPN)."""
+    u = bl.by_nick[nick]
+    if markers.upn:
+        upn = f"{nick}_partner.example#EXT#@{INITIAL_DOMAIN}"
+        for row in bl.rows:
+            if row["id"] == u["id"]:
+                row["userPrincipalName"] = upn
+        u.update(userPrincipalName=upn, mail=f"{nick}@partner.example", proxyAddresses=[])
+    if markers.invitation:
+        u["creationType"] = "Invitation"
+    if markers.state:
+        u["externalUserState"] = "Accepted"
+        u["externalUserStateChangeDateTime"] = u["createdDateTime"]
+    if markers.identity:
+        u["identities"] = [
+            {"signInType": "federated", "issuer": "ExternalAzureAD", "issuerAssignedId": None}
+        ]
+
+
 def _users(bl: _Builder) -> None:
     now = bl.now
     for i in range(250):
@@ -151,6 +192,10 @@ def _users(bl: _Builder) -> None:
             department=["Sales", "Finance", "Operations", "IT"][i % 4],
             synced=True if i % 3 == 0 else None,
         )
+    _mark_external(bl, "filler-231", ExternalMarkers(upn=True, invitation=True, state=True,
+                                                      identity=True))
+    _mark_external(bl, "filler-232", ExternalMarkers(upn=True, invitation=False, state=False,
+                                                      identity=False))
     bl.add("adele.admin", "Adele", "Admin", activity=bl.recent(1, 3))
     bl.add("bruno.twohats", "Bruno", "Twohats", activity=bl.recent(2), registered=False)
     bl.add("carla.viagroup", "Carla", "Viagroup", activity=bl.recent(3, 7))
@@ -226,6 +271,38 @@ def _users(bl: _Builder) -> None:
             user_type="Guest",
             activity=None,
         )
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Group objects (GET /groups/{id}) and transitive members, by group id."""
+
+    objects: dict[str, Json]
+    members: dict[str, list[Json]]
+
+
+def _ca_groups(bl: _Builder) -> Groups:
+    """The groups Conditional Access policies name (not role-assignable)."""
+    u = bl.by_nick
+    um = b.user_member
+    objects = {
+        b.make_id("group", name): b.group(b.make_id("group", name), name, bl.created,
+                                          role_assignable=False)
+        for name in ("Break-glass accounts", "MFA Exemptions", "Contractors")
+    }
+    glass, exemptions, contractors = objects
+    contractors_obj = {"@odata.type": "#microsoft.graph.group", **objects[contractors]}
+    contractor_users = [um(u[f"filler-{i}"]) for i in range(245, 250)]
+    members = {
+        glass: [um(u["break.glass"])],
+        exemptions: [
+            *(um(u[f"filler-{i}"]) for i in range(240, 245)),
+            contractors_obj,
+            *contractor_users,
+        ],
+        contractors: contractor_users,
+    }
+    return Groups(objects, members)
 
 
 def _roles(bl: _Builder) -> tuple[list[Json], dict[str, list[Json]], dict[str, list[Json]]]:
@@ -374,10 +451,14 @@ def _audits(bl: _Builder) -> list[Json]:
     ]
 
 
-def _policies(bl: _Builder) -> list[Json]:
+def _policies(bl: _Builder, groups: Groups) -> list[Json]:
     created = bl.now - timedelta(days=200)
     glass = bl.by_nick["break.glass"]["id"]
     ga = b.ROLE_TEMPLATES["Global Administrator"]
+    glass_group, exemptions, contractors = groups.objects
+    external = b.guests_or_external_users(
+        "internalGuest,b2bCollaborationGuest,b2bCollaborationMember"
+    )
     return [
         b.ca_policy(
             name="Require MFA for all users",
@@ -386,6 +467,7 @@ def _policies(bl: _Builder) -> list[Json]:
             include_users=["All"],
             exclude_users=[glass],
             grant=b.grant(["mfa"]),
+            users={"excludeGroups": [exemptions], "excludeGuestsOrExternalUsers": external},
         ),
         b.ca_policy(
             name="MFA for all users (report-only)",
@@ -394,6 +476,7 @@ def _policies(bl: _Builder) -> list[Json]:
             include_users=["All"],
             grant=b.grant(["mfa"]),
             extra=True,
+            users={"excludeGroups": [exemptions]},
         ),
         b.ca_policy(
             name="Legacy MFA policy (disabled)",
@@ -414,7 +497,11 @@ def _policies(bl: _Builder) -> list[Json]:
             state="enabled",
             created=created,
             include_users=["All"],
-            grant=b.grant([], b.MFA_STRENGTH),
+            grant=b.grant([], b.PHISHING_RESISTANT_STRENGTH),
+            users={
+                "excludeGroups": [glass_group, exemptions],
+                "excludeGuestsOrExternalUsers": external,
+            },
         ),
         b.ca_policy(
             name="Require MFA for admins",
@@ -423,6 +510,42 @@ def _policies(bl: _Builder) -> list[Json]:
             include_users=[],
             include_roles=[ga],
             grant=b.grant(["mfa"]),
+            users={"excludeGroups": [glass_group]},
+        ),
+        b.ca_policy(
+            name="MFA for guests and external users",
+            state="enabled",
+            created=created,
+            include_users=[],
+            grant=b.grant(["mfa"]),
+            users={"includeGuestsOrExternalUsers": b.guests_or_external_users(
+                "b2bCollaborationGuest,b2bCollaborationMember")},
+        ),
+        b.ca_policy(
+            name="Contractors: MFA or compliant device",
+            state="enabled",
+            created=created,
+            include_users=[],
+            grant=b.grant(["mfa", "compliantDevice"]),
+            users={"includeGroups": [contractors]},
+        ),
+        b.ca_policy(
+            name="MFA Exemptions: MFA on mobile",
+            state="enabled",
+            created=created,
+            include_users=[],
+            grant=b.grant(["mfa"]),
+            users={"includeGroups": [exemptions]},
+            conditions={"platforms": {"includePlatforms": ["iOS", "android"],
+                                      "excludePlatforms": []}},
+        ),
+        b.ca_policy(
+            name="Block legacy authentication",
+            state="enabled",
+            created=created,
+            include_users=["All"],
+            grant=b.grant(["block"]),
+            conditions={"clientAppTypes": ["exchangeActiveSync", "other"]},
         ),
     ]
 
@@ -432,7 +555,8 @@ def make_demo_tenant(now: datetime) -> FakeTenant:
     now = now.astimezone(UTC).replace(microsecond=0)
     bl = _Builder(now)
     _users(bl)
-    roles, members, groups = _roles(bl)
+    roles, members, role_groups = _roles(bl)
+    ca_groups = _ca_groups(bl)
     return FakeTenant(
         tenant_id=TENANT_ID,
         client_id=CLIENT_ID,
@@ -445,8 +569,15 @@ def make_demo_tenant(now: datetime) -> FakeTenant:
         registration_details=bl.rows,
         directory_roles=roles,
         role_members=members,
-        group_transitive_members=groups,
+        group_transitive_members={**role_groups, **ca_groups.members},
         sign_ins=_sign_ins(bl),
         directory_audits=_audits(bl),
-        ca_policies=_policies(bl),
+        ca_policies=_policies(bl, ca_groups),
+        groups={
+            **{
+                b.make_id("group", name): b.group(b.make_id("group", name), name, bl.created)
+                for name in ("Tier0 Admins", "Tier0 Nested")
+            },
+            **ca_groups.objects,
+        },
     )

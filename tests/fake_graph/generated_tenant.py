@@ -144,6 +144,10 @@ def make_tenant(users: int, seed: int, now: datetime) -> FakeTenant:
         roles["Security Reader"]["id"]: [b.user_member(vol.user(i % users)) for i in range(5, 10)],
         roles["Application Administrator"]["id"]: [sp],
     }
+    exemptions_id = b.make_id("volume-exemptions", seed)
+    exemptions = b.group(exemptions_id, "MFA Exemptions", now - timedelta(days=300),
+                         role_assignable=False)
+    exempt_members = [b.user_member(vol.user(i % users)) for i in range(20, 20 + min(20, users))]
     tenant_id = b.make_id("volume-tenant", seed)
     return FakeTenant(
         tenant_id=tenant_id,
@@ -157,7 +161,11 @@ def make_tenant(users: int, seed: int, now: datetime) -> FakeTenant:
         registration_details=LazySequence(users - disabled, vol.registration),
         directory_roles=list(roles.values()),
         role_members=role_members,
-        group_transitive_members={group_id: group_members},
+        group_transitive_members={group_id: group_members, exemptions_id: exempt_members},
+        groups={
+            group_id: b.group(group_id, "Operations Admins", now - timedelta(days=400)),
+            exemptions_id: exemptions,
+        },
         sign_ins=LazySequence(vol.sign_in_count(), vol.sign_in),
         directory_audits=LazySequence(vol.audit_count(), vol.audit),
         ca_policies=[
@@ -167,6 +175,7 @@ def make_tenant(users: int, seed: int, now: datetime) -> FakeTenant:
                 created=now - timedelta(days=100),
                 include_users=["All"],
                 grant=b.grant(["mfa"]),
+                users={"excludeGroups": [exemptions_id]},
             ),
             b.ca_policy(
                 name="Block legacy authentication",
@@ -174,6 +183,7 @@ def make_tenant(users: int, seed: int, now: datetime) -> FakeTenant:
                 created=now - timedelta(days=100),
                 include_users=["All"],
                 grant=b.grant(["block"]),
+                conditions={"clientAppTypes": ["exchangeActiveSync", "other"]},
             ),
         ],
     )

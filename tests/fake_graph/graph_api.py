@@ -39,6 +39,11 @@ READ_ROLES = frozenset({"Directory.Read.All", "RoleManagement.Read.Directory"})
 READ_GROUP_MEMBERS = frozenset({"Directory.Read.All", "GroupMember.Read.All", "Group.Read.All"})
 READ_AUDIT = frozenset({"AuditLog.Read.All"})
 READ_CA = frozenset({"Policy.Read.All", "Policy.Read.ConditionalAccess"})
+READ_GROUPS = frozenset({"Directory.Read.All", "Group.Read.All", "GroupMember.Read.All"})
+READ_STRENGTHS = frozenset({"Policy.Read.All", "Policy.Read.AuthenticationMethod"})
+GROUP_PROPERTIES = ("id", "displayName", "description", "groupTypes", "isAssignableToRole",
+                    "mailEnabled", "securityEnabled", "createdDateTime")
+_GROUP_KNOWN = {name.lower(): name for name in GROUP_PROPERTIES}
 # userregistrationdetails-list (v1.0): Application "AuditLog.Read.All", nothing higher.
 READ_REGISTRATION = frozenset({"AuditLog.Read.All"})
 
@@ -215,6 +220,15 @@ class GraphApi:
                     self._require(token, READ_ROLES)
                     self._reject_paging_options(req)
                     return self._role_members(req, parts[1])
+                case ["groups", _]:
+                    self._require(token, READ_GROUPS)
+                    return self._group(req, parts[1])
+                case ["policies", "authenticationstrengthpolicies"]:
+                    self._require(token, READ_STRENGTHS)
+                    return self._one_page(
+                        req, "policies/authenticationStrengthPolicies",
+                        self._tenant.authentication_strength_policies,
+                    )
                 case ["groups", _, "transitivemembers"]:
                     self._require(token, READ_GROUP_MEMBERS)
                     return self._group_members(req, parts[1])
@@ -319,6 +333,20 @@ class GraphApi:
             "@microsoft.graph.tips": TIPS.format(example="directoryRoles/{id}/members?$select=id"),
             **body,
         }
+
+    def _group(self, req: Incoming, group_id: str) -> Json:
+        group = self._tenant.groups.get(group_id)
+        if group is None:
+            raise GraphRefusal(404, errors.NOT_FOUND[0], errors.NOT_FOUND[1].format(id=group_id))
+        select = parse_select(req.param("$select")) or list(GROUP_PROPERTIES)
+        for name in select:
+            if name.lower() not in _GROUP_KNOWN:
+                raise QueryError(
+                    "Request_BadRequest",
+                    f"Could not find a property named '{name}' on type 'microsoft.graph.group'.",
+                )
+        context = f"{req.root}{PREFIX}/$metadata#groups({','.join(select)})/$entity"
+        return {"@odata.context": context, **project(group, select, _GROUP_KNOWN)}
 
     def _group_members(self, req: Incoming, group_id: str) -> Json:
         members = self._tenant.group_transitive_members.get(group_id)

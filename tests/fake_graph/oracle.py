@@ -1,4 +1,6 @@
-"""`expected_kris`: the seven KRIs computed in plain Python from `kri.md`'s definitions.
+"""`expected_kris`: the KRIs computed in plain Python from `kri.md`'s definitions.
+
+The exact Conditional Access coverage (docs/ca-resolver.md) is in ca_oracle.py.
 
 Written independently of the SQL so end-to-end tests have something to compare
 it against. It reads the tenant's full data, then applies kri.md's fail-safe
@@ -14,7 +16,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .builders import NEVER_SIGNED_IN
-from .graph_api import READ_AUDIT, READ_CA, READ_REGISTRATION, READ_ROLES, READ_USERS
+from .ca_oracle import exact_coverage_gaps
+from .graph_api import (
+    READ_AUDIT,
+    READ_CA,
+    READ_REGISTRATION,
+    READ_ROLES,
+    READ_STRENGTHS,
+    READ_USERS,
+)
 from .odata import parse_time
 from .tenant import FakeTenant, Json
 
@@ -123,6 +133,10 @@ def expected_kris(tenant: FakeTenant, now: datetime) -> dict[str, float | int | 
         "entra_privileged_no_mfa_count": len(privileged - registered_ids),
         "entra_stale_accounts_90d": stale,
         "entra_ca_coverage_gaps": 0 if covered else len(members),
+        "entra_ca_coverage_gaps_exact": exact_coverage_gaps(
+            tenant, members, policies_readable=ca_ok,
+            strengths_readable=_has(tenant, READ_STRENGTHS),
+        ),
         "entra_guest_account_count": sum(1 for u in users if u.get("userType") == "Guest"),
         "entra_failed_signins_24h": failed,
         "entra_priv_role_changes_24h": role_changes,

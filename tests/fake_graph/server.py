@@ -23,9 +23,11 @@ from .exchange import Incoming, Outgoing
 from .graph_api import GraphApi
 from .injection import Fault, FaultPlan
 from .login import LoginHost
+from .rate_limits import RateLimits
 from .routing import route_hosts_to
 from .tenant import FakeTenant
 from .tokens import TokenRegistry
+from .traffic import TrafficLog
 
 _REQUEST_ID_NAMESPACE = uuid.UUID("9d3f6a52-5d1e-4c53-9f4e-6b1f3e0c2a77")
 _GRAPH_CONTENT_TYPE = (
@@ -90,11 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the default stderr access log."""
 
     def _serve(self) -> None:
+        started = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {key.lower(): value for key, value in self.headers.items()}
         out = self.server.fake.answer(self.command, self.path, headers, body)
         payload = out.encoded()
+        raw_size = len(payload)
         if "gzip" in headers.get("accept-encoding", "") and payload:
             payload = gzip.compress(payload, compresslevel=6, mtime=0)
             out.headers["Content-Encoding"] = "gzip"
@@ -105,6 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+        traffic = self.server.fake.traffic
+        if traffic is not None:
+            traffic.record(self.command, self.path, out.status, raw_size, len(payload), started)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
@@ -113,14 +120,25 @@ class FakeGraph:
     """A local fake of Microsoft Graph v1.0 and the Entra token endpoint for one tenant.
 
     Use as a context manager; `graph_url`, `login_url` and `ca_bundle` are what a
-    client needs. Faults are injected with `throttle`, `fail` and `refuse`.
+    client needs. Faults are injected with `throttle`, `fail` and `refuse`. For the
+    benchmark, `rate_limits` enforces Graph's request budgets (rate_limits.py) and
+    `traffic` records every exchange with its timing and size (traffic.py); both are off
+    by default.
     """
 
     def __init__(
-        self, tenant: FakeTenant, latency: float = 0.0, reject_errorcode_ne: bool = False
+        self,
+        tenant: FakeTenant,
+        latency: float = 0.0,
+        reject_errorcode_ne: bool = False,
+        *,
+        rate_limits: RateLimits | None = None,
+        traffic: TrafficLog | None = None,
     ) -> None:
         self.tenant = tenant
         self.latency = latency
+        self.rate_limits = rate_limits
+        self.traffic = traffic
         self.token_lifetime = 3600
         self.requests: list[RecordedRequest] = []
         self._faults = FaultPlan()
@@ -235,10 +253,11 @@ class FakeGraph:
             request_id=request_id,
             date=self.tenant.now.strftime("%Y-%m-%dT%H:%M:%S"),
         )
+        limited = None if self.rate_limits is None else self.rate_limits.admit(split.path, pairs)
         if self.latency:
             time.sleep(self.latency)
         is_graph = split.path.lower().startswith(("/v1.0/", "/beta/"))
-        fault = self._faults.take_transient(split.path)
+        fault = limited if limited is not None else self._faults.take_transient(split.path)
         if fault is not None:
             out = self._fault_answer(req, fault, is_graph)
         elif is_graph:

@@ -19,6 +19,73 @@ ALL_APP_ROLES: frozenset[str] = frozenset(
 
 Json = dict[str, Any]
 
+# Microsoft's three built-in authentication strengths, as GET
+# /policies/authenticationStrengthPolicies returns them (learn.microsoft.com,
+# "Built-in authentication strengths"; ids are fixed across tenants).
+_BUILT_IN_CREATED = "2021-12-01T00:00:00Z"
+BUILT_IN_STRENGTHS: tuple[Json, ...] = (
+    {
+        "id": "00000000-0000-0000-0000-000000000002",
+        "createdDateTime": _BUILT_IN_CREATED,
+        "modifiedDateTime": _BUILT_IN_CREATED,
+        "displayName": "Multifactor authentication",
+        "description": "Combinations of methods that satisfy strong authentication, such as a "
+        "password + SMS",
+        "policyType": "builtIn",
+        "requirementsSatisfied": "mfa",
+        "allowedCombinations": [
+            "windowsHelloForBusiness",
+            "fido2",
+            "x509CertificateMultiFactor",
+            "deviceBasedPush",
+            "temporaryAccessPassOneTime",
+            "temporaryAccessPassMultiUse",
+            "password,microsoftAuthenticatorPush",
+            "password,softwareOath",
+            "password,hardwareOath",
+            "password,sms",
+            "password,voice",
+            "federatedMultiFactor",
+            "microsoftAuthenticatorPush,federatedSingleFactor",
+            "softwareOath,federatedSingleFactor",
+            "hardwareOath,federatedSingleFactor",
+            "sms,federatedSingleFactor",
+            "voice,federatedSingleFactor",
+        ],
+    },
+    {
+        "id": "00000000-0000-0000-0000-000000000003",
+        "createdDateTime": _BUILT_IN_CREATED,
+        "modifiedDateTime": _BUILT_IN_CREATED,
+        "displayName": "Passwordless MFA",
+        "description": "Passwordless methods that satisfy strong authentication, such as "
+        "Passwordless sign-in with the Microsoft Authenticator",
+        "policyType": "builtIn",
+        "requirementsSatisfied": "mfa",
+        "allowedCombinations": [
+            "windowsHelloForBusiness",
+            "fido2",
+            "x509CertificateMultiFactor",
+            "deviceBasedPush",
+        ],
+    },
+    {
+        "id": "00000000-0000-0000-0000-000000000004",
+        "createdDateTime": _BUILT_IN_CREATED,
+        "modifiedDateTime": _BUILT_IN_CREATED,
+        "displayName": "Phishing-resistant MFA",
+        "description": "Phishing-resistant, Passwordless methods for the strongest "
+        "authentication, such as a FIDO2 security key",
+        "policyType": "builtIn",
+        "requirementsSatisfied": "mfa",
+        "allowedCombinations": [
+            "windowsHelloForBusiness",
+            "fido2",
+            "x509CertificateMultiFactor",
+        ],
+    },
+)
+
 
 class LazySequence(Sequence[Json]):
     """A read-only sequence whose items are built on demand from their index.
@@ -82,6 +149,12 @@ class FakeTenant:
     # reports; whether a Free tenant is refused in practice is unverified, so
     # it is a knob (default: the report answers on Free too).
     registration_details_need_premium: bool = False
+    # GET /groups/{id} objects (display names): a group not here answers 404 there,
+    # as one not in group_transitive_members does on /transitiveMembers.
+    groups: dict[str, Json] = field(default_factory=dict)
+    authentication_strength_policies: list[Json] = field(
+        default_factory=lambda: list(BUILT_IN_STRENGTHS)
+    )
     # PEM of a certificate registered on the app: client assertions signed with
     # its private key are accepted in place of the secret.
     certificate_pem: str | None = None

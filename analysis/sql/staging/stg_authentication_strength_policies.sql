@@ -1,0 +1,48 @@
+-- stg_authentication_strength_policies
+-- Grain: one row per authentication strength (GET /policies/authenticationStrengthPolicies:
+-- the built-in ones and the tenant's custom ones).
+-- Inputs: authentication_strength_policies.ndjson.gz; absent in snapshots taken before
+-- this collection existed (allow_empty: no rows, of one column "empty", hence the
+-- union with the typed empty row set).
+-- Output: id, name, type (builtIn | custom) and allowedCombinations, each a
+-- comma-joined list of methods ('password,sms').
+with
+files as (
+    select *
+    from read_json(
+        getvariable('snapshot_dir') || '/authentication_strength_policies.ndjson.gz',
+        format = 'newline_delimited',
+        compression = 'gzip',
+        hive_partitioning = false,
+        allow_empty = true,
+        columns = {
+            'id': 'varchar',
+            'displayName': 'varchar',
+            'policyType': 'varchar',
+            'allowedCombinations': 'varchar[]'
+        }
+    )
+    union all by name
+    select
+        null::varchar as id,
+        null::varchar as displayName,
+        null::varchar as policyType,
+        null::varchar[] as allowedCombinations
+    where false
+),
+
+source as (
+    select
+        id,
+        displayName,
+        policyType,
+        allowedCombinations
+    from files
+)
+
+select
+    id as strength_id,
+    displayName as display_name,
+    policyType as policy_type,
+    coalesce(allowedCombinations, []::varchar[]) as allowed_combinations
+from source

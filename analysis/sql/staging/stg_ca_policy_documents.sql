@@ -1,0 +1,37 @@
+-- stg_ca_policy_documents
+-- Grain: one row per Conditional Access policy.
+-- Inputs: conditional_access_policies.ndjson.gz.
+-- Output: id, name, state, and conditions and grantControls as whole JSON documents:
+-- the exact resolver (docs/ca-resolver.md) must see every key, including keys it does
+-- not know ("any condition the resolver does not know" narrows), so nothing is cut
+-- down to a fixed struct here. A null grantControls is a SQL NULL.
+with
+source as (
+    select
+        id,
+        displayName,
+        state,
+        conditions,
+        grantControls
+    from read_json(
+        getvariable('snapshot_dir') || '/conditional_access_policies.ndjson.gz',
+        format = 'newline_delimited',
+        compression = 'gzip',
+        hive_partitioning = false,
+        columns = {
+            'id': 'varchar',
+            'displayName': 'varchar',
+            'state': 'varchar',
+            'conditions': 'json',
+            'grantControls': 'json'
+        }
+    )
+)
+
+select
+    id as policy_id,
+    displayName as display_name,
+    state,
+    conditions,
+    grantControls as grant_controls
+from source

@@ -1,0 +1,59 @@
+"""`entra-kri report`: one self-contained HTML page about a tenant for a CISO or an auditor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from entra_kri.errors import SnapshotError
+
+
+@click.command()
+@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--tenant", help="Tenant id, or a tenant name of the configuration file; may be "
+                               "left out when ROOT holds one tenant.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="The HTML file to write [default: report-<tenant_id>.html].")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First day of the trends (YYYY-MM-DD, UTC) [default: every snapshot].")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file whose tenant thresholds and KRI selection apply.")
+def report(root: Path, tenant: str | None, out: Path | None, since: datetime | None,
+           config_path: Path | None) -> None:
+    """Write an HTML report: KRIs, trends, latest changes, degraded KRIs, verification."""
+    from analysis.history import resolve_tenant
+    from analysis.report_data import gather_report
+    from analysis.report_html import render_report
+    from analysis.thresholds import merge_thresholds
+    from entra_kri.config import load_config
+
+    config = load_config(config_path)
+    named = config.tenants.get(tenant) if tenant else None
+    tenant_id = resolve_tenant(root, named.tenant_id if named else tenant).name
+    settings = config.for_tenant_id(tenant_id)
+    data = gather_report(
+        root, tenant_id,
+        thresholds=merge_thresholds(settings.thresholds if settings else None),
+        kris=settings.kris if settings else None,
+        since=since.date() if since else None,
+    )
+    target = out or Path(f"report-{data.tenant_id}.html")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_report(data), encoding="utf-8")
+    click.echo(str(target))
+    problems = data.verification.problems
+    if problems:
+        raise SnapshotError(
+            f"The report {target} was written, but {len(problems)} problem(s) were found "
+            f"verifying tenant {data.tenant_id}: the report lists them, and leaves the "
+            "snapshots that do not verify out of every number.",
+            f"Run `entra-kri verify {root}` for details; restore the named files or snapshots "
+            "from a copy you trust.",
+        )
+
+
+def register(group: click.Group) -> None:
+    """Add the `report` command to the `entra-kri` group."""
+    group.add_command(report)

@@ -1,0 +1,100 @@
+"""Conditional Access policies and what they reference (docs/ca-resolver.md).
+
+After the policies, two reads the exact coverage KRI needs: the transitive
+members of every group a policy names in `includeGroups`/`excludeGroups`
+(collection `ca_group_members`, one outcome per group in the manifest) and the
+authentication strength policies (`authentication_strength_policies`). A 403/404
+on either is recorded, not fatal: the resolver then treats what it could not read
+fail-safe. If the policies themselves were refused there is nothing to resolve,
+and both are recorded as `skipped` with empty files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from entra_kri.errors import GraphError
+from snapshotter import collections as c
+from snapshotter.manifest import CollectionRecord
+from snapshotter.refusals import fatal_error, refusal_warning
+
+if TYPE_CHECKING:  # capture.py imports this module
+    from snapshotter.capture import CaptureRun
+    from snapshotter.writer import CollectionFile
+
+GROUP_LISTS = ("includeGroups", "excludeGroups")
+SKIPPED = "skipped"
+
+
+def capture_conditional_access(run: CaptureRun) -> None:
+    """The policies, then the groups and authentication strengths they reference."""
+    policies: list[dict[str, Any]] = []
+    record, _ = run.capture(c.CONDITIONAL_ACCESS_POLICIES, on_item=policies.append)
+    if record.outcome != "ok":
+        reason = f"GET {c.CONDITIONAL_ACCESS_POLICIES.path} was refused"
+        for collection in (c.CA_GROUP_MEMBERS, c.AUTHENTICATION_STRENGTH_POLICIES):
+            record_skipped(run, collection, reason)
+        return
+    capture_ca_groups(run, referenced_group_ids(policies))
+    run.capture(c.AUTHENTICATION_STRENGTH_POLICIES)
+
+
+def referenced_group_ids(policies: Iterable[dict[str, Any]]) -> list[str]:
+    """Every group id in any policy's includeGroups or excludeGroups, sorted, once each."""
+    ids: set[str] = set()
+    for policy in policies:
+        users = (policy.get("conditions") or {}).get("users") or {}
+        for key in GROUP_LISTS:
+            ids.update(g for g in users.get(key) or () if isinstance(g, str) and g)
+    return sorted(ids)
+
+
+def capture_ca_groups(run: CaptureRun, group_ids: Sequence[str]) -> None:
+    """Each group's name and transitive members into `ca_group_members`.
+
+    The manifest entry's `groups` lists every group asked for with its own outcome,
+    so analysis can tell "read, no members" from "refused" from "never asked".
+    """
+    collection = c.CA_GROUP_MEMBERS
+    record = CollectionRecord(collection.name, collection.url(run.graph_url))
+    out = run.writer.open_collection(collection.name)
+    record.extra["groups"] = [_capture_group(run, record, out, g) for g in group_ids]
+    record.written(out.close())
+    run.finish(record)
+
+
+def _capture_group(run: CaptureRun, record: CollectionRecord, out: CollectionFile,
+                   group_id: str) -> dict[str, Any]:
+    collection = c.CA_GROUP_MEMBERS
+    name: str | None = None
+    before = out.items
+    try:
+        group = run.client.get_json(collection.url(
+            run.graph_url, path=f"/groups/{group_id}", params=c.GROUP_NAME_PARAMS))
+        name = group.get("displayName")
+        members = collection.url(run.graph_url, path=f"/groups/{group_id}/transitiveMembers")
+        run.copy(record, members, out, {"_groupId": group_id, "_groupDisplayName": name})
+    except GraphError as exc:
+        if exc.status not in collection.tolerated:
+            raise fatal_error(collection, exc) from exc
+        run.warn(
+            refusal_warning(collection, exc, what=f"GET /groups/{group_id}")
+            + " Conditional Access policies naming this group cover no one it decides "
+            "(fail-safe); entra_ca_coverage_gaps_exact is degraded if an enabled one does."
+        )
+        return {"id": group_id, "display_name": name,
+                "outcome": "forbidden" if exc.status == 403 else "not_found",
+                "http_status": exc.status, "items": out.items - before,
+                "error": {"code": exc.code or "unknown", "message": exc.detail}}
+    return {"id": group_id, "display_name": name, "outcome": "ok", "http_status": 200,
+            "items": out.items - before, "error": None}
+
+
+def record_skipped(run: CaptureRun, collection: c.Collection, reason: str) -> None:
+    """An empty file and a manifest entry saying why the collection was not read."""
+    record = CollectionRecord(collection.name, collection.url(run.graph_url), outcome=SKIPPED,
+                              http_status=None)
+    record.extra["skipped_because"] = reason
+    record.written(run.writer.open_collection(collection.name).close())
+    run.finish(record)

@@ -1,0 +1,128 @@
+"""explain for entra_ca_coverage_gaps_exact (docs/ca-resolver.md, "explain").
+
+One row per uncovered user, so the rows count is the KRI value; for each policy
+that was a candidate, the first rule that failed; and the report-only policies
+that would cover the user if enforced.
+"""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from analysis.explain import explain
+from entra_kri.cli import cli
+from tests.ca_policies import ca_policy, grant
+from tests.snapshot_builder import build_snapshot, user
+
+SLUG = "entra_ca_coverage_gaps_exact"
+
+
+def glass(member_id):
+    return {"@odata.type": "#microsoft.graph.user", "id": member_id, "displayName": member_id,
+            "_groupId": "g-glass", "_groupDisplayName": "Break-glass"}
+
+
+SNAPSHOT = {
+    "users": [user("alice"), user("bob"), user("carol"), user("dan"),
+              user("guest", user_type="Guest"), user("off", enabled=False)],
+    "ca_group_members": [glass("bob")],
+    "ca_policies": [
+        ca_policy("p-all", name="MFA for all", users={
+            "excludeUsers": ["carol", "dan"], "excludeGroups": ["g-glass"]}),
+        ca_policy("p-or", name="MFA or compliant", users={"includeUsers": ["carol"]},
+                  grant_controls=grant(["mfa", "compliantDevice"])),
+        ca_policy("p-ios", name="MFA on iOS", users={"includeUsers": ["carol"]},
+                  conditions={"platforms": {"includePlatforms": ["iOS"],
+                                            "excludePlatforms": []}}),
+        ca_policy("p-ro", name="MFA pilot", state="enabledForReportingButNotEnforced",
+                  users={"includeUsers": ["bob", "carol"]}),
+    ],
+}
+
+
+def explained(tmp_path, **changes):
+    (explanation,) = explain(build_snapshot(tmp_path, **{**SNAPSHOT, **changes}), [SLUG])
+    return explanation
+
+
+def test_rows_are_the_uncovered_users_and_count_the_value(tmp_path):
+    explanation = explained(tmp_path)
+    assert explanation.kri.value == len(explanation.rows) == 3
+    assert [r["id"] for r in explanation.rows] == ["bob", "carol", "dan"]
+
+
+def test_each_candidate_policy_gives_its_first_failed_rule(tmp_path):
+    rows = {r["id"]: r for r in explained(tmp_path).rows}
+    assert rows["bob"]["policies"] == [
+        "'MFA for all': excluded via group Break-glass",
+        "'MFA pilot': report-only",
+    ]
+    assert rows["carol"]["policies"] == [
+        "'MFA for all': excluded via excludeUsers",
+        "'MFA on iOS': condition on platforms",
+        "'MFA or compliant': grant: OR with compliantDevice",
+        "'MFA pilot': report-only",
+    ]
+
+
+def test_a_user_no_policy_includes_says_so(tmp_path):
+    """Policies that do not include the user are not candidates and are not listed."""
+    policies = [ca_policy("p-a", name="MFA for Alice", users={"includeUsers": ["alice"]})]
+    (dan,) = explained(tmp_path, users=[user("alice"), user("dan")], ca_policies=policies).rows
+    assert (dan["id"], dan["reason"]) == ("dan", "no policy includes this user")
+    assert dan["policies"] == dan["covered_if_enforced"] == []
+
+
+def test_an_excluded_user_is_still_a_candidate(tmp_path):
+    dan = next(r for r in explained(tmp_path).rows if r["id"] == "dan")
+    assert dan["reason"] == "no enabled policy guarantees MFA on every sign-in"
+    assert dan["policies"] == ["'MFA for all': excluded via excludeUsers"]
+
+
+def test_report_only_policy_that_would_cover_is_named(tmp_path):
+    explanation = explained(tmp_path)
+    rows = {r["id"]: r for r in explanation.rows}
+    assert rows["bob"]["covered_if_enforced"] == ["MFA pilot"]
+    assert rows["carol"]["covered_if_enforced"] == ["MFA pilot"]
+    assert "2 would be covered if a report-only policy were enforced: 'MFA pilot' (2)" in (
+        explanation.summary)
+
+
+def test_the_state_follows_a_failed_rule_of_a_report_only_policy(tmp_path):
+    policies = [ca_policy("p-ro", name="Pilot", state="enabledForReportingButNotEnforced",
+                          users={"excludeUsers": ["alice"]})]
+    (row,) = explained(tmp_path, users=[user("alice")], ca_policies=policies).rows
+    assert row["policies"] == ["'Pilot': excluded via excludeUsers (policy report-only)"]
+    assert row["covered_if_enforced"] == []
+
+
+def test_policies_refused_lists_every_enabled_member(tmp_path):
+    explanation = explained(tmp_path, refused={"conditional_access_policies": 403})
+    assert explanation.kri.value == len(explanation.rows) == 4
+    assert {r["reason"] for r in explanation.rows} == {
+        "Conditional Access policies refused (fail-safe)"}
+    assert explanation.summary.startswith("Conditional Access policies were refused")
+
+
+def test_a_refused_group_shows_in_the_reason_and_the_summary(tmp_path):
+    explanation = explained(tmp_path, ca_group_members=[], ca_group_reads=[],
+                            refused_groups={"g-glass": 403})
+    assert explanation.kri.degraded and explanation.kri.value == len(explanation.rows) == 4
+    alice = next(r for r in explanation.rows if r["id"] == "alice")
+    assert alice["policies"] == [
+        "'MFA for all': excluded: group g-glass: its members could not be read "
+        "(HTTP 403, Authorization_RequestDenied) (fail-safe)"]
+    assert alice["depends_on_unread"] is True
+    assert "Degraded" in explanation.summary
+
+
+def test_cli_json(tmp_path):
+    path = build_snapshot(tmp_path, **SNAPSHOT)
+    result = CliRunner().invoke(cli, ["explain", str(path), SLUG, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["value"] == len(data["rows"]) == 3
+    assert data["columns"] == ["id", "user_principal_name", "reason", "policies",
+                               "covered_if_enforced", "depends_on_unread"]
