@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_CASSETTE := fixtures/demo/cassette.yaml
 DEMO_ROOT     := snapshots/demo
+SIZE       ?= S,M
+BENCH_ARGS ?=
 
-.PHONY: help install demo test lint record-cassettes clean
+.PHONY: help install demo test lint record-cassettes bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -28,10 +30,13 @@ test: $(STAMP) ## Run the whole test suite with the network blocked
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff over the code and tests
-	$(BIN)/ruff check entra_kri snapshotter analysis tests
+	$(BIN)/ruff check entra_kri snapshotter analysis tests bench
 
 record-cassettes: $(STAMP) ## Re-record the demo and test cassettes from the local Graph fake
 	$(BIN)/python -m pytest tests/test_record_cassettes.py --record-mode=rewrite --run-recording
 
-clean: ## Remove .venv and ./snapshots
-	rm -rf $(VENV) snapshots
+bench: $(STAMP) ## Benchmark capture and analysis on synthetic tenants (SIZE=S,M; SIZE=L on request)
+	$(BIN)/python -m bench --sizes $(SIZE) $(BENCH_ARGS)
+
+clean: ## Remove .venv, ./snapshots and bench/work
+	rm -rf $(VENV) snapshots bench/work

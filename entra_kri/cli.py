@@ -16,7 +16,7 @@ from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
 from entra_kri.errors import EntraKriError
 from entra_kri.lock import tenant_lock
-from entra_kri.logs import configure_logging
+from entra_kri.logs import configure_logging, show_progress
 from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.report_command import register as register_report_command
 
@@ -102,8 +102,9 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
              **overrides: Any) -> None:
     """Capture the tenant into ROOT/<tenant_id>/<snapshot_id>/ and print that path."""
     from snapshotter import cassette
-    from snapshotter.capture import take_snapshot
+    from snapshotter.capture import WORKERS, take_snapshot
     from snapshotter.credentials import credential_source
+    from snapshotter.progress import capture_progress
     from snapshotter.session import connection_for
 
     if replay and record:
@@ -123,9 +124,12 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
         credential = REPLAY_SECRET if replay else credential_source(settings).load()
         connection = connection_for(settings)
         root = root or config.root
-        with tenant_lock(root / settings.tenant_id):
-            path = take_snapshot(connection.client(credential), connection, root, now,
-                                 timedelta(hours=settings.signin_window_hours))
+        client = connection.client(credential)
+        with tenant_lock(root / settings.tenant_id), \
+                capture_progress(client.stats, show_progress()) as observer:
+            path = take_snapshot(client, connection, root, now,
+                                 timedelta(hours=settings.signin_window_hours), observer,
+                                 workers=1 if tape is not None else WORKERS)
     click.echo(str(path))
 
 

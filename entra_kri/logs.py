@@ -30,3 +30,15 @@ def configure_logging(fmt: str = "text", quiet: bool = False) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
+
+
+def show_progress() -> bool:
+    """Progress bars only for a person at a terminal with text logs at INFO; the
+    per-collection INFO lines they replace are then held back."""
+    logger = logging.getLogger(LOGGER)
+    handler = logger.handlers[0] if logger.handlers else None
+    wanted = (sys.stderr.isatty() and logger.level <= logging.INFO and handler is not None
+              and not isinstance(handler.formatter, JsonFormatter))
+    if wanted:
+        logging.getLogger("entra_kri.capture").setLevel(logging.WARNING)
+    return wanted

@@ -13,6 +13,7 @@ import click
 from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import tenant_lock
+from entra_kri.logs import show_progress
 from entra_kri.runlog import RunRecord, append_run, read_runs
 
 log = logging.getLogger("entra_kri.run")
@@ -37,6 +38,7 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
     from analysis.thresholds import merge_thresholds
     from snapshotter.capture import take_snapshot
     from snapshotter.credentials import credential_source
+    from snapshotter.progress import capture_progress
     from snapshotter.session import connection_for
 
     tenant_dir = config.root / settings.tenant_id
@@ -47,8 +49,9 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
         with tenant_lock(tenant_dir):
             connection = connection_for(settings)
             client = connection.client(credential_source(settings).load())
-            path = take_snapshot(client, connection, config.root, started,
-                                 timedelta(hours=settings.signin_window_hours))
+            with capture_progress(client.stats, show_progress()) as observer:
+                path = take_snapshot(client, connection, config.root, started,
+                                     timedelta(hours=settings.signin_window_hours), observer)
             manifest = json.loads((path / "manifest.json").read_text())
             record.snapshot_id = path.name
             record.rows = {c["name"]: c["items"] for c in manifest["collections"]}

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from entra_kri.errors import GraphError
 from snapshotter import collections as c
+from snapshotter.fanout import Spool, fan_out
 from snapshotter.manifest import CollectionRecord
 from snapshotter.refusals import fatal_error, refusal_warning
 
 if TYPE_CHECKING:  # capture.py imports this module
     from snapshotter.capture import CaptureRun
-    from snapshotter.writer import CollectionFile
 
 GROUP_LISTS = ("includeGroups", "excludeGroups")
 SKIPPED = "skipped"
@@ -51,7 +51,7 @@ def referenced_group_ids(policies: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def capture_ca_groups(run: CaptureRun, group_ids: Sequence[str]) -> None:
-    """Each group's name and transitive members into `ca_group_members`.
+    """Each group's name and transitive members into `ca_group_members`, groups in parallel.
 
     The manifest entry's `groups` lists every group asked for with its own outcome,
     so analysis can tell "read, no members" from "refused" from "never asked".
@@ -59,22 +59,25 @@ def capture_ca_groups(run: CaptureRun, group_ids: Sequence[str]) -> None:
     collection = c.CA_GROUP_MEMBERS
     record = CollectionRecord(collection.name, collection.url(run.graph_url))
     out = run.writer.open_collection(collection.name)
-    record.extra["groups"] = [_capture_group(run, record, out, g) for g in group_ids]
+    results = fan_out(group_ids, lambda group_id, spool: _capture_group(run, spool, group_id),
+                      out, run.workers)
+    record.extra["groups"] = [group for group, _ in results]
+    record.pages = sum(pages for _, pages in results)
     record.written(out.close())
     run.finish(record)
 
 
-def _capture_group(run: CaptureRun, record: CollectionRecord, out: CollectionFile,
-                   group_id: str) -> dict[str, Any]:
+def _capture_group(run: CaptureRun, spool: Spool, group_id: str) -> tuple[dict[str, Any], int]:
+    """The group's outcome for the manifest, and how many pages were read."""
     collection = c.CA_GROUP_MEMBERS
+    part = CollectionRecord(collection.name, group_id)
     name: str | None = None
-    before = out.items
     try:
         group = run.client.get_json(collection.url(
             run.graph_url, path=f"/groups/{group_id}", params=c.GROUP_NAME_PARAMS))
         name = group.get("displayName")
         members = collection.url(run.graph_url, path=f"/groups/{group_id}/transitiveMembers")
-        run.copy(record, members, out, {"_groupId": group_id, "_groupDisplayName": name})
+        run.copy(part, members, spool, {"_groupId": group_id, "_groupDisplayName": name})
     except GraphError as exc:
         if exc.status not in collection.tolerated:
             raise fatal_error(collection, exc) from exc
@@ -85,10 +88,10 @@ def _capture_group(run: CaptureRun, record: CollectionRecord, out: CollectionFil
         )
         return {"id": group_id, "display_name": name,
                 "outcome": "forbidden" if exc.status == 403 else "not_found",
-                "http_status": exc.status, "items": out.items - before,
-                "error": {"code": exc.code or "unknown", "message": exc.detail}}
+                "http_status": exc.status, "items": spool.items,
+                "error": {"code": exc.code or "unknown", "message": exc.detail}}, part.pages
     return {"id": group_id, "display_name": name, "outcome": "ok", "http_status": 200,
-            "items": out.items - before, "error": None}
+            "items": spool.items, "error": None}, part.pages
 
 
 def record_skipped(run: CaptureRun, collection: c.Collection, reason: str) -> None:

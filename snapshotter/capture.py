@@ -1,24 +1,31 @@
-"""One capture run: every collection, in order, into one snapshot.
+"""One capture run: every collection into one snapshot.
 
-Refusals are sorted here: the licence-gated collections (and `signInActivity`
-on `/users`) are recorded and tolerated as kri.md's fail-safe table says;
-anything else aborts the run and removes the partial snapshot.
+Collections are captured concurrently (the pages of one collection strictly in
+sequence, as OData requires), and role members and group expansions fan out
+too; the manifest is assembled in a fixed order, so a replay gives the same
+bytes. Refusals are sorted here: the licence-gated collections (and
+`signInActivity` on `/users`) are recorded and tolerated as kri.md's fail-safe
+table says; anything else cancels the other steps and removes the partial
+snapshot.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from entra_kri.errors import GraphError
+from entra_kri.errors import EntraKriError, GraphError
 from snapshotter import collections as c
 from snapshotter.auth import missing_permissions, token_roles
 from snapshotter.ca_references import capture_conditional_access
 from snapshotter.clouds import Cloud
+from snapshotter.fanout import Spool, fan_out
 from snapshotter.http import GraphClient
 from snapshotter.manifest import (
     CollectionRecord,
@@ -27,9 +34,10 @@ from snapshotter.manifest import (
     snapshot_id_for,
 )
 from snapshotter.paging import fetch_pages
+from snapshotter.progress import CaptureObserver
 from snapshotter.refusals import fatal_error, refusal_warning
 from snapshotter.session import Connection
-from snapshotter.writer import CollectionFile, SnapshotWriter
+from snapshotter.writer import SnapshotWriter
 
 log = logging.getLogger("entra_kri.capture")
 
@@ -37,32 +45,54 @@ GROUP_TYPE = "#microsoft.graph.group"
 FAILURES_ONLY = " and status/errorCode ne 0"
 
 
+WORKERS = 8  # requests in flight at once; 1 captures strictly in sequence
+
+
+class CaptureCancelled(EntraKriError):
+    """Another step of the capture failed; this one stopped at a page boundary."""
+
+
+class ObjectSink(Protocol):
+    def write(self, obj: dict[str, Any]) -> None: ...
+
+
 @dataclass
 class CaptureRun:
-    """The state of one run: where it writes and what it has recorded so far."""
+    """One step of a run: what it shares with the others (client, writer, cancel
+    event, observer) and what it has recorded itself (records, warnings)."""
 
     client: GraphClient
     graph_url: str
     writer: SnapshotWriter
     captured_at: datetime
     window: timedelta
+    observer: CaptureObserver = field(default_factory=CaptureObserver)
+    workers: int = WORKERS
+    cancel: threading.Event = field(default_factory=threading.Event)
     records: list[CollectionRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def step(self) -> CaptureRun:
+        """A run for one concurrent step: shared state, its own records and warnings."""
+        return replace(self, records=[], warnings=[])
 
     def warn(self, message: str) -> None:
         log.warning("%s", message)
         self.warnings.append(message)
 
-    def copy(self, record: CollectionRecord, url: str, out: CollectionFile,
+    def copy(self, record: CollectionRecord, url: str, out: ObjectSink,
              context: dict[str, Any] | None = None,
              on_item: Callable[[dict[str, Any]], None] | None = None) -> None:
         """Stream every page of `url` into `out`, adding `context` fields to each object."""
         for page in fetch_pages(self.client, url):
+            if self.cancel.is_set():
+                raise CaptureCancelled(f"{record.name}: stopped because another step failed.")
             record.pages += 1
             for item in page:
                 if on_item:
                     on_item(item)
                 out.write({**item, **context} if context else item)
+            self.observer.page(record.name, len(page))
 
     def capture(self, collection: c.Collection, urls: Sequence[str] = (),
                 fall_back_on: frozenset[int] = frozenset(),
@@ -109,6 +139,7 @@ class CaptureRun:
     def finish(self, record: CollectionRecord) -> CollectionRecord:
         log.info("%s: %d items in %d pages (%s)", record.name, record.items, record.pages,
                  record.outcome)
+        self.observer.done(record.name, record.items, record.outcome)
         self.records.append(record)
         return record
 
@@ -152,12 +183,12 @@ def capture_roles(run: CaptureRun) -> None:
         if member.get("@odata.type") == GROUP_TYPE and member.get("id"):
             groups[member["id"]] = member.get("displayName")
 
-    capture_fan_out(run, c.DIRECTORY_ROLE_MEMBERS, (
+    capture_fan_out(run, c.DIRECTORY_ROLE_MEMBERS, [
         (f"/directoryRoles/{role['id']}/members",
          {"_roleId": role["id"], "_roleTemplateId": role.get("roleTemplateId"),
           "_roleDisplayName": role.get("displayName")})
         for role in roles
-    ), on_item=note_group)
+    ], on_item=note_group)
     capture_fan_out(run, c.GROUP_MEMBERS, [
         (f"/groups/{group_id}/transitiveMembers",
          {"_groupId": group_id, "_groupDisplayName": name})
@@ -166,16 +197,23 @@ def capture_roles(run: CaptureRun) -> None:
 
 
 def capture_fan_out(run: CaptureRun, collection: c.Collection,
-                    requests: Iterable[tuple[str, dict[str, Any]]],
+                    requests: Sequence[tuple[str, dict[str, Any]]],
                     on_item: Callable[[dict[str, Any]], None] | None = None) -> None:
-    """One collection gathered from several paths, each object tagged with its context."""
+    """One collection gathered from several paths at once, each object tagged with its
+    context, written in the order of `requests`."""
     record = CollectionRecord(collection.name, collection.url(run.graph_url))
     out = run.writer.open_collection(collection.name)
-    for path, context in requests:
+
+    def fetch(request: tuple[str, dict[str, Any]], spool: Spool) -> int:
+        path, context = request
+        part = CollectionRecord(collection.name, path)
         try:
-            run.copy(record, collection.url(run.graph_url, path=path), out, context, on_item)
+            run.copy(part, collection.url(run.graph_url, path=path), spool, context, on_item)
         except GraphError as exc:
             raise fatal_error(collection, exc) from exc
+        return part.pages
+
+    record.pages = sum(fan_out(requests, fetch, out, run.workers))
     record.written(out.close())
     run.finish(record)
 
@@ -197,27 +235,62 @@ def capture_directory_audits(run: CaptureRun) -> None:
                 (c.DIRECTORY_AUDITS.url(run.graph_url, params=(("$filter", window),)),))
 
 
+def capture_organization(run: CaptureRun) -> None:
+    run.capture(c.ORGANIZATION)
+
+
+def capture_registration_details(run: CaptureRun) -> None:
+    run.capture(c.USER_REGISTRATION_DETAILS)
+
+
+# The independent steps of a capture, in manifest order; they run concurrently.
+STEPS: tuple[Callable[[CaptureRun], None], ...] = (
+    capture_organization, capture_users, capture_roles, capture_registration_details,
+    capture_conditional_access, capture_sign_ins, capture_directory_audits,
+)
+
+
+def run_steps(run: CaptureRun, steps: Sequence[Callable[[CaptureRun], None]]) -> None:
+    """Every step at once; their records and warnings merged into `run` in step order.
+
+    The first failure cancels the other steps (at their next page) and is raised
+    once they have stopped.
+    """
+    step_runs = [run.step() for _ in steps]
+    workers = min(len(steps), run.workers)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="capture") as pool:
+        futures = [pool.submit(step, step_run) for step, step_run in zip(steps, step_runs,
+                                                                          strict=True)]
+        for future in as_completed(futures):
+            if future.exception() is not None:
+                run.cancel.set()
+    errors = [f.exception() for f in futures if f.exception() is not None]
+    if errors:
+        raise next((e for e in errors if not isinstance(e, CaptureCancelled)), errors[0])
+    for step_run in step_runs:
+        run.records.extend(step_run.records)
+        run.warnings.extend(step_run.warnings)
+
+
 def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root: Path,
                      captured_at: datetime, window: timedelta = timedelta(hours=24),
-                     warnings: Sequence[str] = ()) -> Path:
+                     warnings: Sequence[str] = (),
+                     observer: CaptureObserver | None = None, workers: int = WORKERS) -> Path:
     """Capture every collection into `root/<tenant_id>/<snapshot_id>/`; return that path.
 
     On any failure the partial directory is removed and the error propagates:
-    no snapshot appears that could be mistaken for a complete one.
+    no snapshot appears that could be mistaken for a complete one. `workers=1`
+    sends one request at a time (recording and replaying cassettes need that
+    order to be the same every time).
     """
     snapshot_id = snapshot_id_for(captured_at)
     writer = SnapshotWriter(root, tenant_id, snapshot_id)
-    run = CaptureRun(client, cloud.graph_url, writer, captured_at, window)
+    run = CaptureRun(client, cloud.graph_url, writer, captured_at, window,
+                     observer or CaptureObserver(), workers)
     for message in warnings:
         run.warn(message)
     try:
-        run.capture(c.ORGANIZATION)
-        capture_users(run)
-        capture_roles(run)
-        run.capture(c.USER_REGISTRATION_DETAILS)
-        capture_conditional_access(run)
-        capture_sign_ins(run)
-        capture_directory_audits(run)
+        run_steps(run, STEPS)
         manifest = build_manifest(
             tenant_id=tenant_id, captured_at=captured_at, graph_url=cloud.graph_url,
             login_url=cloud.login_url,
@@ -231,7 +304,8 @@ def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root:
 
 
 def take_snapshot(client: GraphClient, connection: Connection, root: Path,
-                  captured_at: datetime, window: timedelta = timedelta(hours=24)) -> Path:
+                  captured_at: datetime, window: timedelta = timedelta(hours=24),
+                  observer: CaptureObserver | None = None, workers: int = WORKERS) -> Path:
     """Sign in, warn about permissions the token lacks, and capture the tenant.
 
     The caller builds `client` (`connection.client(credential)`) and can read
@@ -245,4 +319,5 @@ def take_snapshot(client: GraphClient, connection: Connection, root: Path,
             + ": grant these application permissions and admin consent (see `entra-kri check`)."
         )
     return capture_snapshot(client, tenant_id=connection.tenant_id, cloud=connection.cloud,
-                            root=root, captured_at=captured_at, window=window, warnings=warnings)
+                            root=root, captured_at=captured_at, window=window, warnings=warnings,
+                            observer=observer, workers=workers)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from entra_kri.errors import GraphError, NetworkError
 from snapshotter.auth import TokenProvider
+from snapshotter.pacing import Budget, graph_budgets
 from snapshotter.retry import RETRIABLE_STATUSES, RetryPolicy
 
 log = logging.getLogger("entra_kri.http")
 
 REQUEST_TIMEOUT = (10, 120)  # connect, read: a signIns page can take a while
+POOL_SIZE = 32  # concurrent collections plus fan-out workers share one session
 ERROR_MESSAGE_LIMIT = 300
 
 
@@ -31,6 +35,8 @@ class GraphSession(requests.Session):
         super().__init__()
         self.ca_bundle = ca_bundle
         self.headers["User-Agent"] = "entra-kri"
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+        self.mount("https://", adapter)
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         if self.ca_bundle:
@@ -63,22 +69,32 @@ def parse_error_body(response: requests.Response) -> GraphErrorBody:
 
 @dataclass
 class RequestStats:
-    """What the run cost: requests sent, retries and throttling waits."""
+    """What the run cost: requests sent, retries, 429s, and seconds spent waiting
+    (on Retry-After and backoff, and on pacing within Graph's budgets)."""
 
     requests: int = 0
     retries: int = 0
     throttled: int = 0
     waited_seconds: float = 0.0
+    paced_seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **amounts: float) -> None:
+        with self._lock:
+            for name, amount in amounts.items():
+                setattr(self, name, getattr(self, name) + amount)
 
 
 class GraphClient:
     """GETs Graph URLs. Nothing else: this tool never writes to a directory."""
 
     def __init__(self, session: requests.Session, tokens: TokenProvider,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None,
+                 budgets: dict[str, Budget] | None = None) -> None:
         self.session = session
         self.tokens = tokens
         self.retry = retry or RetryPolicy()
+        self.budgets = graph_budgets() if budgets is None else budgets
         self.stats = RequestStats()
 
     def get_json(self, url: str) -> dict[str, Any]:
@@ -103,10 +119,14 @@ class GraphClient:
 
     def _get_with_retries(self, url: str) -> requests.Response:
         waited, attempt = 0.0, 0
+        budget = next((b for prefix, b in self.budgets.items() if prefix in urlsplit(url).path),
+                      None)
         while True:
             attempt += 1
+            if budget is not None:
+                self.stats.add(paced_seconds=budget.acquire())
             headers = {"Authorization": f"Bearer {self.tokens.token()}"}
-            self.stats.requests += 1
+            self.stats.add(requests=1)
             try:
                 response = self.session.get(url, headers=headers)
             except (requests.ConnectionError, requests.Timeout) as exc:
@@ -117,7 +137,7 @@ class GraphClient:
                 reason = f"HTTP {response.status_code}"
                 retry_after = response.headers.get("Retry-After")
                 if response.status_code == 429:
-                    self.stats.throttled += 1
+                    self.stats.add(throttled=1)
             delay = self.retry.delay(attempt, retry_after)
             if attempt == self.retry.max_attempts or waited + delay > self.retry.max_total_wait:
                 if response is not None:
@@ -128,8 +148,7 @@ class GraphClient:
                     "Check the network, proxy variables and --ca-bundle, then run again.",
                 )
             log.warning("%s on GET %s; retry %d in %.1f s", reason, _path(url), attempt, delay)
-            self.stats.retries += 1
-            self.stats.waited_seconds += delay
+            self.stats.add(retries=1, waited_seconds=delay)
             waited += delay
             self.retry.sleep(delay)
 

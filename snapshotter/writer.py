@@ -17,6 +17,11 @@ MANIFEST = "manifest.json"
 COLLECTION_SUFFIX = ".ndjson.gz"
 
 
+def encode_line(obj: dict[str, Any]) -> bytes:
+    """One NDJSON line: compact JSON, UTF-8, as every collection file holds it."""
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
 @dataclass(frozen=True)
 class WrittenFile:
     """What the manifest records of one collection file."""
@@ -58,8 +63,11 @@ class CollectionFile:
         self.items = 0
 
     def write(self, obj: dict[str, Any]) -> None:
-        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._gzip.write(line.encode("utf-8"))
+        self.write_line(encode_line(obj))
+
+    def write_line(self, line: bytes) -> None:
+        """An already encoded NDJSON line (from a spool, say)."""
+        self._gzip.write(line)
         self.items += 1
 
     def close(self) -> WrittenFile:

@@ -198,3 +198,22 @@ def test_query_strings_are_graph_odata(fake, demo_tenant, tmp_path):
     url = collection_entry(snapshot, "users")["url"]
     assert urlsplit(url).path == "/v1.0/users"
     assert "$select" in parse_qs(urlsplit(url).query)
+
+
+def test_concurrent_captures_of_the_same_data_are_byte_identical(fake, demo_tenant, tmp_path):
+    """Collections arrive in any order; the snapshot's bytes must not depend on it."""
+    first = capture(fake, demo_tenant, tmp_path / "a")
+    second = capture(fake, demo_tenant, tmp_path / "b")
+    assert (first / "manifest.json").read_bytes() == (second / "manifest.json").read_bytes()
+
+
+def test_a_fatal_error_stops_the_other_steps_early(tmp_path):
+    """The capture is concurrent: a refused /directoryRoles cancels the users' paging."""
+    tenant = make_tenant(3000, seed=5, now=NOW)
+    with FakeGraph(tenant, latency=0.1) as fake:
+        fake.refuse("/directoryRoles", 403, "Authorization_RequestDenied")
+        with pytest.raises(GraphError, match=r"Directory\.Read\.All"):
+            capture(fake, tenant, tmp_path)
+        user_pages = [r for r in graph_requests(fake) if r.path == "/v1.0/users"]
+    assert len(user_pages) < 6  # 3000 users come in 6 pages of 500
+    assert list((tmp_path / tenant.tenant_id).iterdir()) == []

@@ -34,5 +34,5 @@ def test_record_demo_cassette(request, tmp_path):
         cassette.record_run(tape, settings, DEMO_NOW)
         connection = Connection(tenant.tenant_id, tenant.client_id, cloud, fake.ca_bundle)
         take_snapshot(connection.client(tenant.client_secret), connection, tmp_path, DEMO_NOW,
-                      timedelta(hours=24))
+                      timedelta(hours=24), workers=1)
     assert DEMO_CASSETTE.stat().st_size > 0

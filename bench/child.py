@@ -1,0 +1,145 @@
+"""What the benchmark runs in a child process, one job per process, so that its peak RSS
+is its own: `python -m bench.child JOB SPEC_JSON`.
+
+Each job imports what it needs first, then times only its work (process start-up and
+imports excluded) and prints one JSON object on stdout. The client secret comes from the
+environment variable BENCH_CLIENT_SECRET, never from the command line.
+
+Jobs: `capture` (entra-kri's take_snapshot), `baseline` (bench/baseline.py), `analysis`
+(compute_kris), `scan` (DuckDB count(*) over each collection file), `trend`
+(kri_history over a root of snapshots).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SECRET_VARIABLE = "BENCH_CLIENT_SECRET"
+
+
+def _high_water_mb() -> float:
+    """This process's peak resident set so far (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def capture(spec: dict[str, Any]) -> dict[str, Any]:
+    from snapshotter.capture import take_snapshot
+    from snapshotter.clouds import resolve_cloud
+    from snapshotter.session import Connection
+
+    connection = Connection(spec["tenant_id"], spec["client_id"],
+                            resolve_cloud("global", spec["graph_url"], spec["login_url"]),
+                            spec["ca_bundle"])
+    captured_at = datetime.fromisoformat(spec["captured_at"])
+    window = timedelta(hours=spec.get("window_hours", 24))
+    secret = os.environ[SECRET_VARIABLE]
+
+    def work() -> dict[str, Any]:
+        client = connection.client(secret)
+        path = take_snapshot(client, connection, Path(spec["root"]), captured_at, window)
+        stats = {k: v for k, v in vars(client.stats).items() if not k.startswith("_")}
+        return {"snapshot": str(path), "client_stats": stats}
+
+    return _measure(work, spec.get("tracemalloc", False))
+
+
+def baseline(spec: dict[str, Any]) -> dict[str, Any]:
+    from bench.baseline import capture_baseline
+
+    def work() -> dict[str, Any]:
+        return capture_baseline(
+            graph_url=spec["graph_url"], login_url=spec["login_url"],
+            tenant_id=spec["tenant_id"], client_id=spec["client_id"],
+            secret=os.environ[SECRET_VARIABLE], ca_bundle=spec["ca_bundle"],
+            out=Path(spec["root"]), captured_at=datetime.fromisoformat(spec["captured_at"]),
+            window=timedelta(hours=spec.get("window_hours", 24)),
+        )
+
+    return _measure(work)
+
+
+def analysis(spec: dict[str, Any]) -> dict[str, Any]:
+    from analysis.compute import compute_kris
+    from analysis.snapshot import open_snapshot
+
+    snapshot = Path(spec["snapshot"])
+
+    def work() -> dict[str, Any]:
+        started = time.perf_counter()
+        open_snapshot(snapshot)
+        verified = time.perf_counter() - started
+        report = compute_kris(snapshot)
+        return {"verify_seconds": round(verified, 3),
+                "kris": {k.slug: k.value for k in report.kris}}
+
+    return _measure(work)
+
+
+def scan(spec: dict[str, Any]) -> dict[str, Any]:
+    import duckdb
+
+    snapshot = Path(spec["snapshot"])
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    files = [snapshot / c["file"] for c in manifest["collections"]]
+
+    def work() -> dict[str, Any]:
+        rows = {}
+        with duckdb.connect(":memory:") as con:
+            for path in files:
+                rows[path.name] = con.execute(
+                    "select count(*) from read_ndjson_objects(?, compression = 'gzip')",
+                    [str(path)],
+                ).fetchone()[0]
+        return {"rows": rows}
+
+    return _measure(work)
+
+
+def trend(spec: dict[str, Any]) -> dict[str, Any]:
+    from analysis.history import kri_history
+
+    def work() -> dict[str, Any]:
+        history = kri_history(Path(spec["root"]))
+        snapshots = len({p.snapshot_id for p in history.points})
+        return {"snapshots": snapshots, "computed": history.computed}
+
+    return _measure(work)
+
+
+def _measure(work: Callable[[], dict[str, Any]], trace: bool = False) -> dict[str, Any]:
+    before = _high_water_mb()
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    result = work()
+    seconds = time.perf_counter() - started
+    if trace:
+        result["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return {**result, "seconds": round(seconds, 3), "rss_before_work_mb": round(before, 1)}
+
+
+JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "capture": capture, "baseline": baseline, "analysis": analysis, "scan": scan,
+    "trend": trend,
+}
+
+
+def main(argv: list[str]) -> None:
+    job, spec = argv
+    print(json.dumps(JOBS[job](json.loads(spec))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,82 @@
+"""A year of daily snapshots from one real capture, cheaply, for the trend benchmark.
+
+Day k (0 = oldest) is the captured snapshot moved back `days - 1 - k` days: its
+`captured_at` and `snapshot_id` shift, the two windowed collections (sign_ins,
+directory_audits) are rewritten with their timestamps shifted by as much so that each
+day's window holds that day's events, every other file is hard-linked (same bytes, same
+SHA-256), and each manifest records the SHA-256 of the one before: the result passes
+`entra-kri verify` (analysis/verify.py) like a real history.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from snapshotter.manifest import iso_utc, snapshot_id_for
+from snapshotter.writer import MANIFEST, CollectionFile
+
+SHIFTED = {"sign_ins": "createdDateTime", "directory_audits": "activityDateTime"}
+STAMP = "%Y-%m-%dT%H:%M:%S"
+
+
+def shift_stamp(value: str, delta: timedelta) -> str:
+    """A Graph timestamp moved by `delta`, keeping its fractional digits and `Z`."""
+    moved = datetime.strptime(value[:19], STAMP) + delta
+    return moved.strftime(STAMP) + value[19:]
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _rewrite(source: Path, target: Path, field: str, delta: timedelta) -> dict[str, Any]:
+    out = CollectionFile(target)
+    with gzip.open(source, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            obj = json.loads(line)
+            if isinstance(obj.get(field), str):
+                obj[field] = shift_stamp(obj[field], delta)
+            out.write(obj)
+    written = out.close()
+    return {"bytes": written.bytes, "sha256": written.sha256}
+
+
+def make_series(snapshot: Path, root: Path, days: int) -> Path:
+    """`days` daily copies of `snapshot` under `root/<tenant_id>/`; returns that directory."""
+    base = json.loads((snapshot / MANIFEST).read_text())
+    tenant_dir = root / base["tenant_id"]
+    if tenant_dir.exists():
+        shutil.rmtree(tenant_dir)
+    tenant_dir.mkdir(parents=True)
+    captured = datetime.strptime(base["captured_at"], STAMP + "Z")
+    previous: str | None = None
+    for k in range(days):
+        delta = -timedelta(days=days - 1 - k)
+        moment = captured + delta
+        day_dir = tenant_dir / snapshot_id_for(moment)
+        day_dir.mkdir()
+        manifest = {**base, "snapshot_id": snapshot_id_for(moment),
+                    "captured_at": iso_utc(moment), "previous_manifest_sha256": previous,
+                    "collections": []}
+        for entry in base["collections"]:
+            source, target = snapshot / entry["file"], day_dir / entry["file"]
+            field = SHIFTED.get(entry["name"])
+            if field and entry["outcome"] == "ok":
+                entry = {**entry, **_rewrite(source, target, field, delta)}
+            else:
+                _link(source, target)
+            manifest["collections"].append(entry)
+        raw = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        (day_dir / MANIFEST).write_bytes(raw)
+        previous = hashlib.sha256(raw).hexdigest()
+    return tenant_dir
