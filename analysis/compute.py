@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -31,7 +32,9 @@ KRI_SLUGS = (
 PERCENT_SLUGS = frozenset({"entra_mfa_enrollment_pct"})
 
 # Views are created layer by layer; a view may use views of earlier layers.
-VIEW_LAYERS = ("staging", "intermediate")
+LAYERS = (("staging", "table"), ("intermediate", "view"))
+MEMORY_LIMIT = "1GB"
+READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 KRI_COLUMNS = ("slug", "value", "degraded", "warnings")
 
 
@@ -85,20 +88,37 @@ def compute_kris(
 
 
 def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the staging and intermediate views of `snapshot`.
+    """An in-memory DuckDB connection with the staging tables and intermediate views of
+    `snapshot`.
 
+    Staging is materialised: each collection file is read and decompressed once,
+    however many KRIs use it. DuckDB's memory is capped and spills to a temporary
+    directory, so a tenant of a million users fits the analysis' memory budget.
     The session runs in UTC and `getvariable('snapshot_dir')` names the snapshot.
     """
-    con = duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:", config={
+        "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
-        for layer in VIEW_LAYERS:
-            create_views(con, layer)
+        for layer, kind in LAYERS:
+            create_views(con, layer, kind)
+    except READ_ERRORS as exc:
+        con.close()
+        raise _unreadable(snapshot, "staging", exc) from exc
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _unreadable(snapshot: Snapshot, step: str, exc: Exception) -> SnapshotError:
+    return SnapshotError(
+        f"The snapshot {snapshot.path} could not be read while computing {step}: "
+        f"{str(exc).splitlines()[0]}",
+        "The files match the manifest, so the capture wrote data this version cannot "
+        "read: capture a new snapshot, or report the problem with this message.",
+    )
 
 
 def kri_sql(slug: str) -> bytes:
@@ -133,12 +153,12 @@ def _sql_files(layer: str) -> Iterator[Traversable]:
     )
 
 
-def create_views(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
-    """Create one view per file of analysis/sql/`layer`, named after the file.
+def create_views(con: duckdb.DuckDBPyConnection, layer: str, kind: str = "view") -> list[str]:
+    """Create one view (or table) per file of analysis/sql/`layer`, named after the file.
 
-    Views of one layer may use each other: a view whose inputs do not exist yet is
-    retried after the others, until a pass makes no progress. Returns the view names
-    in the order they were created (an order that replays without retries).
+    Relations of one layer may use each other: one whose inputs do not exist yet is
+    retried after the others, until a pass makes no progress. Returns the names in
+    the order they were created (an order that replays without retries).
     """
     pending = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)}
     created: list[str] = []
@@ -146,7 +166,7 @@ def create_views(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
         failures: dict[str, duckdb.CatalogException] = {}
         for name, sql in pending.items():
             try:
-                con.execute(f'create view "{name}" as {sql}')
+                con.execute(f'create {kind} "{name}" as {sql}')
                 created.append(name)
             except duckdb.CatalogException as exc:
                 failures[name] = exc
@@ -165,13 +185,8 @@ def compute_one(
         cursor = con.execute(sql.decode("utf-8"))
         columns = tuple(d[0] for d in cursor.description)
         rows = cursor.fetchall()
-    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
-        raise SnapshotError(
-            f"The snapshot {snapshot.path} could not be read while computing {slug}: "
-            f"{str(exc).splitlines()[0]}",
-            "The files match the manifest, so the capture wrote data this version cannot "
-            "read: capture a new snapshot, or report the problem with this message.",
-        ) from exc
+    except READ_ERRORS as exc:
+        raise _unreadable(snapshot, slug, exc) from exc
     if columns != KRI_COLUMNS or len(rows) != 1:
         raise RuntimeError(f"{slug}.sql must return one row of {KRI_COLUMNS}; got {columns}")
     row_slug, raw_value, degraded, warnings = rows[0]

@@ -123,12 +123,8 @@ class GraphClient:
                       None)
         while True:
             attempt += 1
-            if budget is not None:
-                self.stats.add(paced_seconds=budget.acquire())
-            headers = {"Authorization": f"Bearer {self.tokens.token()}"}
-            self.stats.add(requests=1)
             try:
-                response = self.session.get(url, headers=headers)
+                response = self._send(url, budget)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 response, reason, retry_after = None, type(exc).__name__, None
             else:
@@ -151,6 +147,19 @@ class GraphClient:
             self.stats.add(retries=1, waited_seconds=delay)
             waited += delay
             self.retry.sleep(delay)
+
+    def _send(self, url: str, budget: Budget | None) -> requests.Response:
+        """One GET with a fresh token, inside the URL's budget when it has one."""
+        headers = {"Authorization": f"Bearer {self.tokens.token()}"}
+        if budget is None:
+            self.stats.add(requests=1)
+            return self.session.get(url, headers=headers)
+        slot, paced = budget.acquire()
+        self.stats.add(requests=1, paced_seconds=paced)
+        try:
+            return self.session.get(url, headers=headers)
+        finally:
+            budget.settle(slot)
 
 
 def _path(url: str) -> str:

@@ -14,31 +14,49 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
+class Slot:
+    """When one request counts against a budget: its send time until `settle()`."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+
 @dataclass
 class Budget:
-    """At most `requests` requests in any `seconds`-long window (a sliding window)."""
+    """At most `requests` requests in any `seconds`-long window (a sliding window).
+
+    Graph counts a request when it arrives, a little after we send it; so a
+    slot is settled to the time its response came back, which is never earlier
+    than Graph's count and keeps the window edge on the safe side.
+    """
 
     requests: int
     seconds: float
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    _sent: deque[float] = field(default_factory=deque)
+    _slots: deque[Slot] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def acquire(self) -> float:
-        """Wait until one more request fits the budget; return how long we waited."""
+    def acquire(self) -> tuple[Slot, float]:
+        """Wait until one more request fits; return its slot and how long we waited."""
         waited = 0.0
         while True:
             with self._lock:
                 now = self.clock()
-                while self._sent and now - self._sent[0] >= self.seconds:
-                    self._sent.popleft()
-                if len(self._sent) < self.requests:
-                    self._sent.append(now)
-                    return waited
-                delay = self.seconds - (now - self._sent[0])
-            self.sleep(delay)
+                while self._slots and now - self._slots[0].at >= self.seconds:
+                    self._slots.popleft()
+                if len(self._slots) < self.requests:
+                    slot = Slot(now)
+                    self._slots.append(slot)
+                    return slot, waited
+                delay = self.seconds - (now - min(s.at for s in self._slots))
+            self.sleep(max(delay, 0.001))
             waited += delay
+
+    def settle(self, slot: Slot) -> None:
+        """The response to `slot`'s request has arrived: count the request from now."""
+        with self._lock:
+            slot.at = self.clock()
 
 
 def graph_budgets() -> dict[str, Budget]:

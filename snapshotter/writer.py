@@ -15,6 +15,7 @@ from entra_kri.errors import SnapshotError
 
 MANIFEST = "manifest.json"
 COLLECTION_SUFFIX = ".ndjson.gz"
+GZIP_LEVEL = 6  # as small as 9 on Graph's JSON, for a third of the CPU
 
 
 def encode_line(obj: dict[str, Any]) -> bytes:
@@ -59,7 +60,8 @@ class CollectionFile:
         self.path = path
         self._raw = path.open("wb")
         self._sink = _HashingWriter(self._raw)
-        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._sink, mtime=0)
+        self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._sink, mtime=0,
+                                   compresslevel=GZIP_LEVEL)
         self.items = 0
 
     def write(self, obj: dict[str, Any]) -> None:

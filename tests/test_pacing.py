@@ -17,7 +17,7 @@ class FakeClock:
 def test_requests_within_the_budget_do_not_wait():
     clock = FakeClock()
     budget = Budget(5, 10.0, clock=clock, sleep=clock.sleep)
-    assert [budget.acquire() for _ in range(5)] == [0.0] * 5
+    assert [budget.acquire()[1] for _ in range(5)] == [0.0] * 5
 
 
 def test_the_sixth_request_in_ten_seconds_waits_for_the_window():
@@ -26,8 +26,19 @@ def test_the_sixth_request_in_ten_seconds_waits_for_the_window():
     for _ in range(5):
         budget.acquire()
         clock.now += 1.0
-    assert budget.acquire() == 5.0  # the first request leaves the window at t=10
+    assert budget.acquire()[1] == 5.0  # the first request leaves the window at t=10
     assert clock.now == 10.0
+
+
+def test_the_window_counts_from_when_the_response_arrived():
+    """Graph counts arrival, after our send: settling a slot moves its count later."""
+    clock = FakeClock()
+    budget = Budget(1, 10.0, clock=clock, sleep=clock.sleep)
+    slot, _ = budget.acquire()
+    clock.now += 0.5  # the answer takes half a second
+    budget.settle(slot)
+    assert budget.acquire()[1] == 10.0
+    assert clock.now == 10.5
 
 
 def test_sign_ins_and_audits_share_one_budget():

@@ -5,7 +5,11 @@
 -- and userType not equal to 'Guest' (a missing/null userType counts as a member)";
 -- userType compared case-insensitively. "Never signed in" arrives as null, "" or
 -- 0001-01-01T00:00:00Z: all become a NULL last_sign_in_at. Timestamps carry 0 to 7
--- fractional digits (DuckDB keeps 6, truncating the 7th).
+-- fractional digits (DuckDB keeps 6, truncating the 7th). Also the four markers
+-- of a B2B collaboration member (docs/ca-resolver.md, "Guest and external types"):
+-- user principal name contains #EXT#, creationType = 'Invitation',
+-- externalUserState set, an identity issued by ExternalAzureAD; compared
+-- case-insensitively, an empty string counts as not set.
 with
 source as (
     select
@@ -15,6 +19,9 @@ source as (
         accountEnabled,
         userType,
         createdDateTime,
+        creationType,
+        externalUserState,
+        identities,
         signInActivity
     from read_json(
         getvariable('snapshot_dir') || '/users.ndjson.gz',
@@ -28,6 +35,9 @@ source as (
             'accountEnabled': 'boolean',
             'userType': 'varchar',
             'createdDateTime': 'varchar',
+            'creationType': 'varchar',
+            'externalUserState': 'varchar',
+            'identities': 'struct("signInType" varchar, "issuer" varchar)[]',
             'signInActivity': 'struct("lastSignInDateTime" varchar)'
         }
     )
@@ -42,7 +52,16 @@ renamed as (
         userType as user_type,
         try_cast(createdDateTime as timestamptz) as created_at,
         signInActivity is not null as has_sign_in_activity,
-        nullif(trim(signInActivity.lastSignInDateTime), '') as last_sign_in_raw
+        nullif(trim(signInActivity.lastSignInDateTime), '') as last_sign_in_raw,
+        coalesce(contains(upper(userPrincipalName), '#EXT#'), false)
+            as has_ext_user_principal_name,
+        coalesce(lower(creationType) = 'invitation', false) as is_invitation,
+        coalesce(trim(externalUserState) <> '', false) as has_external_user_state,
+        coalesce(
+            list_contains(list_transform(identities, lambda i: lower(i.issuer)),
+                'externalazuread'),
+            false
+        ) as has_external_azure_ad_identity
     from source
 ),
 
@@ -56,6 +75,10 @@ parsed as (
         created_at,
         has_sign_in_activity,
         last_sign_in_raw,
+        has_ext_user_principal_name,
+        is_invitation,
+        has_external_user_state,
+        has_external_azure_ad_identity,
         try_cast(last_sign_in_raw as timestamptz) as last_sign_in_parsed
     from renamed
 ),
@@ -75,7 +98,11 @@ normalised as (
         case
             when year(last_sign_in_parsed) <= 1 then null
             else last_sign_in_parsed
-        end as last_sign_in_at
+        end as last_sign_in_at,
+        has_ext_user_principal_name,
+        is_invitation,
+        has_external_user_state,
+        has_external_azure_ad_identity
     from parsed
 )
 
@@ -90,5 +117,9 @@ select
     created_at,
     has_sign_in_activity,
     last_sign_in_raw,
-    last_sign_in_at
+    last_sign_in_at,
+    has_ext_user_principal_name,
+    is_invitation,
+    has_external_user_state,
+    has_external_azure_ad_identity
 from normalised
