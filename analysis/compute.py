@@ -68,7 +68,7 @@ def compute_kris(
     thresholds: Mapping[str, Threshold] | None = None,
     kris: Sequence[str] | None = None,
 ) -> KriReport:
-    """Verify the snapshot at `snapshot_dir` and compute `kris` (default: all seven).
+    """Verify the snapshot at `snapshot_dir` and compute `kris` (default: all of them).
 
     Raises SnapshotError for a missing, incomplete or tampered snapshot and
     ConfigurationError for an unknown KRI slug.

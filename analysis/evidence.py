@@ -82,7 +82,7 @@ def _add(pack: zipfile.ZipFile, name: str, data: bytes, moment: datetime) -> Non
 
 
 def _recompute_script(snapshot_path: Path, base: str) -> str:
-    """A DuckDB script, run from the pack's root, whose last statement gives the seven KRIs."""
+    """A DuckDB script, run from the pack's root, whose last statement gives every KRI."""
     con = duckdb.connect(":memory:")
     try:
         con.execute("set TimeZone = 'UTC'")
@@ -92,7 +92,7 @@ def _recompute_script(snapshot_path: Path, base: str) -> str:
     finally:
         con.close()
     lines = [
-        "-- Recompute the seven KRIs of this snapshot with DuckDB alone.",
+        "-- Recompute the KRIs of this snapshot with DuckDB alone.",
         "-- Run from the directory this pack was unzipped into: duckdb < recompute.sql",
         "set TimeZone = 'UTC';",
         f"set variable snapshot_dir = '{base}';",
@@ -118,12 +118,12 @@ written by entra-kri {entra_kri.__version__}.
 
 - `{base}/`: the snapshot, copied byte for byte (manifest.json and one gzip'd
   NDJSON file per Graph collection).
-- `kri.json`: the seven KRI values, each with the SHA-256 of the SQL file that
+- `kri.json`: the KRI values, each with the SHA-256 of the SQL file that
   computed it (`sql_sha256`) and the tool version.
 - `explain/<slug>.json|csv`: the rows behind each value (their count is the value;
   for `entra_mfa_enrollment_pct`, `round(100 * registered / rows, 1)` is).
 - `sql/`: every SQL file used (`sha256sum sql/kri/<slug>.sql` equals `sql_sha256`).
-- `recompute.sql`: those SQL files as one DuckDB script that prints the seven KRIs.
+- `recompute.sql`: those SQL files as one DuckDB script that prints the KRIs.
 - `SHA256SUMS`: the SHA-256 the manifest records for each snapshot file, and the
   manifest's own SHA-256.
 

@@ -77,7 +77,7 @@ def audit_connection(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None) -> list[Explanation]:
-    """Verify the snapshot and explain `slugs` (default: all seven KRIs)."""
+    """Verify the snapshot and explain `slugs` (default: every KRI)."""
     unknown = [s for s in slugs or () if s not in KRI_SLUGS]
     if unknown:
         raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",

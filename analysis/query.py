@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.history import complete_snapshots, resolve_tenant
-from analysis.snapshot import COLLECTIONS
+from analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 from entra_kri.errors import ConfigurationError
 
 EXAMPLES_LAYER = "trend"
@@ -77,7 +77,7 @@ def history_connection(
 
 def _collection_names(snapshot_paths: list[Path]) -> list[str]:
     """The format's collections, then any other collection a manifest lists."""
-    names = dict.fromkeys(COLLECTIONS)
+    names = dict.fromkeys((*COLLECTIONS, *OPTIONAL_COLLECTIONS))
     for path in snapshot_paths:
         manifest = json.loads((path / "manifest.json").read_bytes())
         names.update(dict.fromkeys(str(c.get("name")) for c in manifest["collections"]
@@ -127,7 +127,7 @@ def run_query(
         except duckdb.Error as exc:
             raise ConfigurationError(
                 f"The query failed: {str(exc).splitlines()[0]}",
-                "Views: snapshots, " + ", ".join(COLLECTIONS)
+                "Views: snapshots, " + ", ".join((*COLLECTIONS, *OPTIONAL_COLLECTIONS))
                 + " (each with snapshot_id and captured_at).",
             ) from exc
     return columns, list(rows)

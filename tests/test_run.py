@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import textwrap
@@ -152,3 +153,30 @@ def test_keep_monthly_keeps_one_per_month(tmp_path):
     tenant_dir = _series(tmp_path)  # 20 days from 2026-10-01: one month
     plan = plan_prune(tenant_dir, keep_daily=0, keep_monthly=3)
     assert [p.name for p in plan.keep] == [sorted(p.name for p in plan.keep + plan.prune)[-1]]
+
+
+@allow_loopback
+def test_known_secrets_never_reach_output_or_files(two_tenants, tmp_path):
+    """Issue 6: every command run with a known secret; all output and files scanned."""
+    config, env, demo, volume = two_tenants
+    secrets = [demo.client_secret.encode(), volume.client_secret.encode()]
+    outputs = [
+        invoke("run", "--all", "--config", str(config), env=env),
+        invoke("check", "--tenant", "demo", "--config", str(config), env=env),
+        invoke("snapshot", "--tenant", "volume", "--config", str(config), env=env),
+        invoke("run", "--all", "--config", str(config), env={**env, "SECRET_DEMO": "x"}),
+        invoke("runs", str(tmp_path / "snaps"), "--format", "json"),
+        invoke("trend", str(tmp_path / "snaps"), "--tenant", demo.tenant_id),
+        invoke("report", str(tmp_path / "snaps"), "--tenant", demo.tenant_id,
+               "--out", str(tmp_path / "report.html")),
+    ]
+    for result in outputs:
+        text = (result.stdout + result.stderr).encode()
+        assert not any(secret in text for secret in secrets)
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != config.name]
+    assert len(files) > 20
+    for path in files:
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        assert not any(secret in data for secret in secrets), path
