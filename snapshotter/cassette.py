@@ -46,10 +46,10 @@ def recorded_run(tape: Any) -> dict[str, Any]:
 
 
 def scrub_request(request: Any) -> Any:
-    """Remove the client secret or assertion from a token request body (idempotent)."""
+    """Empty the client secret or assertion of a token request body (idempotent)."""
     if isinstance(request.body, bytes | str) and request.body:
         body = request.body.encode() if isinstance(request.body, str) else request.body
-        request.body = _SECRET_FIELDS.sub(lambda m: m.group(1) + b"=" + REDACTED.encode(), body)
+        request.body = _SECRET_FIELDS.sub(lambda m: m.group(1) + b"=", body)
     return request
 
 
