@@ -82,8 +82,10 @@ def test_privileged_users_record_role_and_path(tmp_path):
 def test_empty_snapshot_gives_every_view_its_shape(tmp_path):
     """Empty collections (or refused ones, which are empty files) still bind every view."""
     path = build_snapshot(tmp_path)
-    views = query(path, "select view_name from duckdb_views() where not internal")
-    expected = {"stg_manifest": 1, "stg_collections": 11}
+    views = query(path, "select view_name from duckdb_views() where not internal "
+                        "union all select table_name from duckdb_tables()")
+    expected = {"stg_manifest": 1, "stg_collections": 11, "int_source_refusals": 5}
+    assert len(views) > 20
     for (view,) in views:
         assert query(path, f"select count(*) from {view}") == [(expected.get(view, 0),)], view
 

@@ -1,15 +1,13 @@
 -- entra_ca_coverage_gaps
 -- Grain: one row per enabled member when no policy satisfies the heuristic (or the
 -- policies were refused); no rows when one does (the KRI value is the row count).
--- Inputs: stg_users, ca_policy_checks, int_refusal_warnings.
+-- Inputs: stg_users, ca_policy_checks, int_source_refusals.
 -- Rule (kri.md): 0 if an enabled policy includes 'All' users, excludes none and
 -- grants with 'mfa'; otherwise count(enabled_members). Why no policy qualified is in
 -- ca_policy_checks (the explain summary).
 with
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'conditional_access_policies'
+    select is_refused from int_source_refusals where source = 'conditional_access_policies'
 ),
 
 satisfied as (

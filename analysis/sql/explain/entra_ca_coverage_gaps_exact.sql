@@ -2,7 +2,7 @@
 -- Grain: one row per enabled member that no enabled Conditional Access policy
 -- guarantees MFA on every sign-in (the KRI value is the row count); every enabled
 -- member when the policies were refused.
--- Inputs: stg_users, int_ca_user_policy_evaluations, int_refusal_warnings.
+-- Inputs: stg_users, int_ca_user_policy_evaluations, int_source_refusals.
 -- Rule (docs/ca-resolver.md, "explain"): for each policy that was a candidate (it
 -- includes the user, or the snapshot cannot tell whether it does), the first rule
 -- that failed, as "'<policy>': <reason>", with the policy's state when it is not
@@ -10,9 +10,7 @@
 -- would cover the user if they were enforced.
 with
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'conditional_access_policies'
+    select is_refused from int_source_refusals where source = 'conditional_access_policies'
 ),
 
 evaluations as materialized (

@@ -1,6 +1,6 @@
 -- entra_failed_signins_24h
 -- Grain: one row per failed sign-in in the window (the KRI value is the row count).
--- Inputs: stg_manifest (now), stg_sign_ins, int_refusal_warnings.
+-- Inputs: stg_manifest (now), stg_sign_ins, int_source_refusals.
 -- Rule (kri.md): status.errorCode <> 0 and now - 24 hours <= createdDateTime <= now;
 -- none when /auditLogs/signIns was refused (the KRI is 0, degraded).
 with
@@ -10,9 +10,7 @@ now_at as (
 ),
 
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'sign_ins'
+    select is_refused from int_source_refusals where source = 'sign_ins'
 ),
 
 failed_sign_ins as (

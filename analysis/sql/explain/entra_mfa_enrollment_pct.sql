@@ -1,14 +1,12 @@
 -- entra_mfa_enrollment_pct
 -- Grain: one row per enabled member (the KRI's denominator).
--- Inputs: stg_users, stg_registration, int_refusal_warnings.
+-- Inputs: stg_users, stg_registration, int_source_refusals.
 -- Rule (kri.md, audit.md): round(100 * count(registered) / count(rows), 1) equals the
 -- KRI value. registered(u) is an isMfaRegistered = true row for the user's id; when
 -- userRegistrationDetails was refused every user counts as not registered.
 with
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'user_registration_details'
+    select is_refused from int_source_refusals where source = 'user_registration_details'
 ),
 
 registration as (

@@ -1,14 +1,12 @@
 -- entra_priv_role_changes_24h
 -- Grain: one row per RoleManagement audit event in the window (the KRI value is the
 -- row count).
--- Inputs: role_audit_events, int_refusal_warnings.
+-- Inputs: role_audit_events, int_source_refusals.
 -- Rule (kri.md): category = 'RoleManagement' and now - 24 hours <= activityDateTime <=
 -- now; none when /auditLogs/directoryAudits was refused (the KRI is 0, degraded).
 with
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'directory_audits'
+    select is_refused from int_source_refusals where source = 'directory_audits'
 )
 
 select

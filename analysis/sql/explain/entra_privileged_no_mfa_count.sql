@@ -1,15 +1,13 @@
 -- entra_privileged_no_mfa_count
 -- Grain: one row per privileged user that is not MFA-registered (the KRI value is the
 -- row count). Service principals are not rows (int_privileged_service_principals).
--- Inputs: int_privileged_users, stg_users, stg_registration, int_refusal_warnings.
+-- Inputs: int_privileged_users, stg_users, stg_registration, int_source_refusals.
 -- Rule (kri.md): privileged users (direct or through a role-assignable group,
 -- deduplicated) that are not registered, enabled or not, member or guest. Each row
 -- lists the roles it holds and how: 'direct' or 'via group <name>'.
 with
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'user_registration_details'
+    select is_refused from int_source_refusals where source = 'user_registration_details'
 ),
 
 registration as (

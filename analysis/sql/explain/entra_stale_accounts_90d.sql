@@ -1,6 +1,6 @@
 -- entra_stale_accounts_90d
 -- Grain: one row per stale enabled member (the KRI value is the row count).
--- Inputs: stg_manifest (now), stg_users, int_refusal_warnings.
+-- Inputs: stg_manifest (now), stg_users, int_source_refusals.
 -- Rule (kri.md): enabled members with no signInActivity, a "never" last sign-in, or
 -- one before now - 90 days; with signInActivity refused or stripped, every enabled
 -- member. reason says which case applies; last_sign_in is Graph's raw value.
@@ -11,9 +11,7 @@ now_at as (
 ),
 
 refusal as (
-    select count(*) > 0 as is_refused
-    from int_refusal_warnings
-    where source = 'users.signInActivity'
+    select is_refused from int_source_refusals where source = 'users.signInActivity'
 ),
 
 stale_members as (

@@ -1,6 +1,6 @@
 -- entra_ca_coverage_gaps
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_ca_policies, stg_users, int_refusal_warnings.
+-- Inputs: stg_ca_policies, stg_users, int_source_refusals.
 -- Rule (kri.md): "0 if at least one Conditional Access policy has state = 'enabled'
 -- AND conditions.users.includeUsers contains 'All' AND conditions.users.excludeUsers
 -- is empty AND grantControls.builtInControls contains 'mfa'; otherwise
@@ -9,11 +9,7 @@
 -- count(enabled_members) (max gap), degraded.
 with
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'conditional_access_policies'
+    select is_refused, warnings from int_source_refusals where source = 'conditional_access_policies'
 ),
 
 qualifying_policies as (

@@ -1,7 +1,7 @@
 -- entra_ca_coverage_gaps_exact
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: stg_users, int_ca_user_policy_evaluations, int_ca_policy_groups,
--- int_ca_policy_strengths, int_refusal_warnings.
+-- int_ca_policy_strengths, int_source_refusals.
 -- Rule (docs/ca-resolver.md, "Value"): the number of enabled members for whom no
 -- policy with state = 'enabled' guarantees MFA on every sign-in (rules 1-6, in
 -- int_ca_user_policy_evaluations). Fail-safe: policies refused ->
@@ -11,11 +11,7 @@
 -- warning per policy and reference.
 with
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'conditional_access_policies'
+    select is_refused, warnings from int_source_refusals where source = 'conditional_access_policies'
 ),
 
 unread_references as (

@@ -1,6 +1,6 @@
 -- entra_failed_signins_24h
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_manifest (now), stg_sign_ins, int_refusal_warnings.
+-- Inputs: stg_manifest (now), stg_sign_ins, int_source_refusals.
 -- Rule (kri.md): "count of sign-ins with status.errorCode <> 0 and
 -- now - 24 hours <= createdDateTime <= now" (both bounds inclusive). The failure
 -- test is applied here even when the capture stored every sign-in (filter = all).
@@ -12,11 +12,7 @@ now_at as (
 ),
 
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'sign_ins'
+    select is_refused, warnings from int_source_refusals where source = 'sign_ins'
 ),
 
 failed_sign_ins as (

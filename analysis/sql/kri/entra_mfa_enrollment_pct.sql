@@ -1,6 +1,6 @@
 -- entra_mfa_enrollment_pct
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_users, stg_registration, int_refusal_warnings.
+-- Inputs: stg_users, stg_registration, int_source_refusals.
 -- Rule (kri.md): "round(100.0 * count(enabled_members where registered) /
 -- count(enabled_members), 1). No enabled members: null, with a warning."
 -- registered(u): "the userRegistrationDetails row whose id equals the user's id has
@@ -9,11 +9,7 @@
 -- "every user counts as not registered", degraded.
 with
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'user_registration_details'
+    select is_refused, warnings from int_source_refusals where source = 'user_registration_details'
 ),
 
 registered_users as (

@@ -1,6 +1,6 @@
 -- entra_priv_role_changes_24h
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_manifest (now), stg_directory_audits, int_refusal_warnings.
+-- Inputs: stg_manifest (now), stg_directory_audits, int_source_refusals.
 -- Rule (kri.md): "count of directory audits with category = 'RoleManagement' and
 -- now - 24 hours <= activityDateTime <= now" (both bounds inclusive).
 -- Fail-safe: /auditLogs/directoryAudits refused -> 0, degraded.
@@ -11,11 +11,7 @@ now_at as (
 ),
 
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'directory_audits'
+    select is_refused, warnings from int_source_refusals where source = 'directory_audits'
 ),
 
 role_changes as (

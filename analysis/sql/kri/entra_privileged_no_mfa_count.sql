@@ -1,6 +1,6 @@
 -- entra_privileged_no_mfa_count
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: int_privileged_users, stg_registration, int_refusal_warnings.
+-- Inputs: int_privileged_users, stg_registration, int_source_refusals.
 -- Rule (kri.md): "count of privileged users that are not registered (enabled or
 -- not, member or guest). Graph gives disabled users no registration row, so a
 -- disabled privileged account counts". Privileged users are deduplicated across
@@ -9,11 +9,7 @@
 -- "every user counts as not registered", degraded.
 with
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'user_registration_details'
+    select is_refused, warnings from int_source_refusals where source = 'user_registration_details'
 ),
 
 privileged_users as (

@@ -1,6 +1,6 @@
 -- entra_stale_accounts_90d
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_manifest (now), stg_users, int_refusal_warnings.
+-- Inputs: stg_manifest (now), stg_users, int_source_refusals.
 -- Rule (kri.md): "count of enabled_members whose signInActivity is missing/null, or
 -- whose signInActivity.lastSignInDateTime means "never" (null, "" or
 -- 0001-01-01T00:00:00Z ...), or is < now - 90 days." Exactly now - 90 days is not
@@ -14,11 +14,7 @@ now_at as (
 ),
 
 refusal as (
-    select
-        count(*) > 0 as is_refused,
-        coalesce(list(warning order by warning), []::varchar[]) as warnings
-    from int_refusal_warnings
-    where source = 'users.signInActivity'
+    select is_refused, warnings from int_source_refusals where source = 'users.signInActivity'
 ),
 
 stale_members as (
