@@ -2,7 +2,9 @@
 -- Grain: one row per directory audit event captured for
 -- [captured_at - 24h, captured_at].
 -- Inputs: directory_audits.ndjson.gz.
--- Output: activity_at (0 to 7 fractional digits parsed) and the free-text category.
+-- Output: activity_at (0 to 7 fractional digits parsed), the free-text category,
+-- who initiated the event (graph-facts: one of initiatedBy.user / initiatedBy.app is
+-- null) and the ids of its target resources (users, groups, service principals, roles).
 with
 source as (
     select
@@ -11,7 +13,9 @@ source as (
         category,
         activityDisplayName,
         operationType,
-        result
+        result,
+        initiatedBy,
+        targetResources
     from read_json(
         getvariable('snapshot_dir') || '/directory_audits.ndjson.gz',
         format = 'newline_delimited',
@@ -23,7 +27,12 @@ source as (
             'category': 'varchar',
             'activityDisplayName': 'varchar',
             'operationType': 'varchar',
-            'result': 'varchar'
+            'result': 'varchar',
+            'initiatedBy': 'struct(
+                "user" struct("id" varchar, "userPrincipalName" varchar),
+                "app" struct("servicePrincipalId" varchar, "displayName" varchar)
+            )',
+            'targetResources': 'struct("id" varchar, "type" varchar)[]'
         }
     )
 )
@@ -34,5 +43,12 @@ select
     category,
     activityDisplayName as activity_display_name,
     operationType as operation_type,
-    result
+    result,
+    coalesce(
+        initiatedBy.user.userPrincipalName,
+        initiatedBy.app.displayName,
+        initiatedBy.user.id,
+        initiatedBy.app.servicePrincipalId
+    ) as initiated_by,
+    coalesce([t.id for t in targetResources if t.id is not null], []::varchar[]) as target_ids
 from source
