@@ -131,3 +131,8 @@ def test_kri_applies_the_tenants_thresholds_and_selection(tmp_path):
     kris = {k["slug"]: k for k in json.loads(result.stdout)["kris"]}
     assert set(kris) == {"entra_guest_account_count", "entra_stale_accounts_90d"}
     assert kris["entra_guest_account_count"]["status"] == "breach"  # 16 >= 15
+
+
+def test_no_kri_selected_has_its_own_message(tmp_path):
+    """The seed's "rowsSkipped > 0 and rowsWritten = 0": nothing would be computed."""
+    assert "kris: empty; no KRI would be computed" in mistakes_of(good(tmp_path, "kris = []"))
