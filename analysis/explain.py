@@ -8,7 +8,7 @@ share of the rows does). The views of analysis/sql/audit/ serve these files and 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +26,7 @@ from analysis.compute import (
     sql_file,
 )
 from analysis.snapshot import Snapshot, open_snapshot
-from analysis.thresholds import DEFAULT_THRESHOLDS
+from analysis.thresholds import DEFAULT_THRESHOLDS, Threshold
 from entra_kri.errors import ConfigurationError
 
 
@@ -76,20 +76,24 @@ def audit_connection(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None) -> list[Explanation]:
-    """Verify the snapshot and explain `slugs` (default: every KRI)."""
+def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None,
+            thresholds: Mapping[str, Threshold] | None = None) -> list[Explanation]:
+    """Verify the snapshot and explain `slugs` (default: every KRI); statuses against
+    `thresholds` (default: kri.md's)."""
     unknown = [s for s in slugs or () if s not in KRI_SLUGS]
     if unknown:
         raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",
                                  f"Use one of: {', '.join(KRI_SLUGS)}.")
+    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     snapshot = open_snapshot(snapshot_dir)
     with audit_connection(snapshot) as con:
-        return [explain_on(con, snapshot, slug) for slug in slugs or KRI_SLUGS]
+        return [explain_on(con, snapshot, slug, limits[slug]) for slug in slugs or KRI_SLUGS]
 
 
-def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str) -> Explanation:
+def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str,
+               threshold: Threshold | None = None) -> Explanation:
     """Explain one KRI on a connection from `audit_connection(snapshot)`."""
-    kri = compute_one(con, snapshot, slug, DEFAULT_THRESHOLDS[slug])
+    kri = compute_one(con, snapshot, slug, threshold or DEFAULT_THRESHOLDS[slug])
     sql = sql_file("explain", slug).read_bytes()
     columns, rows = query_rows(con, sql.decode("utf-8"))
     service_principals: tuple[dict[str, Any], ...] = ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from analysis.compute import KRI_SLUGS, compute_kris, kri_sql
-from analysis.thresholds import DEFAULT_THRESHOLDS, Status, status
+from analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
 from analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 from entra_kri.errors import ConfigurationError, SnapshotError
 
@@ -133,12 +133,15 @@ def kri_history(
     until: date | None = None,
     slugs: Sequence[str] | None = None,
     skip: Collection[str] = (),
+    thresholds: Mapping[str, Threshold] | None = None,
 ) -> History:
     """The KRI values of every complete snapshot in range, from the cache or computed.
 
-    `skip` names snapshots to leave out (those that do not verify).
+    `skip` names snapshots to leave out (those that do not verify). Statuses are
+    judged against `thresholds` (default: kri.md's), never stored in the cache.
     """
     chosen = tuple(dict.fromkeys(slugs)) if slugs else KRI_SLUGS
+    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     unknown = [s for s in chosen if s not in KRI_SLUGS]
     if unknown:
         raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",
@@ -159,7 +162,7 @@ def kri_history(
                     cached[ref.snapshot_id, row["slug"]] = row
                 computed += len(missing)
     points = tuple(
-        _point(cached[ref.snapshot_id, slug]) for ref in refs for slug in chosen
+        _point(cached[ref.snapshot_id, slug], limits) for ref in refs for slug in chosen
     )
     return History(tenant_dir.name, chosen, points, computed)
 
@@ -223,7 +226,7 @@ def _store(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
     )
 
 
-def _point(row: dict[str, Any]) -> TrendPoint:
+def _point(row: dict[str, Any], limits: Mapping[str, Threshold]) -> TrendPoint:
     slug = row["slug"]
     value = row["value"]
     if value is not None and slug != "entra_mfa_enrollment_pct":
@@ -233,7 +236,7 @@ def _point(row: dict[str, Any]) -> TrendPoint:
         captured_at=row["captured_at"],
         slug=slug,
         value=value,
-        status=status(value, DEFAULT_THRESHOLDS[slug]),
+        status=status(value, limits[slug]),
         degraded=bool(row["degraded"]),
         sql_sha256=row["sql_sha256"],
         tool_version=row["tool_version"],

@@ -5,12 +5,25 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from entra_kri.errors import ConfigurationError, SnapshotError
 
 EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
+CONFIG_OPTION = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    help="Configuration file whose tenant thresholds judge the statuses.")
+
+
+def configured_thresholds(config_path: Path | None, tenant_id: str) -> dict[str, Any] | None:
+    """The thresholds configured for `tenant_id`, merged over kri.md's; None without any."""
+    from analysis.thresholds import merge_thresholds
+    from entra_kri.config import load_config
+
+    settings = load_config(config_path).for_tenant_id(tenant_id)
+    return merge_thresholds(settings.thresholds) if settings else None
 
 
 def _fail_on_problems(count: int, target: Path) -> None:
@@ -83,12 +96,15 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
-def explain(snapshot_dir: Path, slug: str, fmt: str) -> None:
+@CONFIG_OPTION
+def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -> None:
     """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
     from analysis.explain import explain as explain_kris
     from analysis.rows import render_csv, render_table
+    from analysis.snapshot import open_snapshot
 
-    (explanation,) = explain_kris(snapshot_dir, [slug])
+    thresholds = configured_thresholds(config_path, open_snapshot(snapshot_dir).tenant_id)
+    (explanation,) = explain_kris(snapshot_dir, [slug], thresholds)
     if fmt == "json":
         click.echo(json.dumps(explanation.as_dict(), indent=2))
         return
@@ -155,14 +171,17 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
               default="table", show_default=True, help="Output format.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="File for --format png (default: trend-<tenant>.png).")
+@CONFIG_OPTION
 def trend(root: Path, tenant: str | None, since: datetime | None, until: datetime | None,
-          slugs: tuple[str, ...], fmt: str, out: Path | None) -> None:
+          slugs: tuple[str, ...], fmt: str, out: Path | None, config_path: Path | None) -> None:
     """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
-    from analysis.history import kri_history
+    from analysis.history import kri_history, resolve_tenant
     from analysis.trend import render_trend, write_png
 
+    tenant_id = resolve_tenant(root, tenant).name
     history = kri_history(root, tenant, since.date() if since else None,
-                          until.date() if until else None, slugs or None)
+                          until.date() if until else None, slugs or None,
+                          thresholds=configured_thresholds(config_path, tenant_id))
     if fmt == "png":
         target = out or Path(f"trend-{history.tenant_id}.png")
         write_png(history, target)

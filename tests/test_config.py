@@ -136,3 +136,20 @@ def test_kri_applies_the_tenants_thresholds_and_selection(tmp_path):
 def test_no_kri_selected_has_its_own_message(tmp_path):
     """The seed's "rowsSkipped > 0 and rowsWritten = 0": nothing would be computed."""
     assert "kris: empty; no KRI would be computed" in mistakes_of(good(tmp_path, "kris = []"))
+
+
+def test_trend_and_explain_judge_statuses_by_the_configured_thresholds(tmp_path):
+    out = tmp_path / "out"
+    snapshot = CliRunner().invoke(cli, ["snapshot", "--replay", str(DEMO_CASSETTE), "--out",
+                                        str(out)]).stdout.strip()
+    config = good(tmp_path, """
+        [tenants.contoso.thresholds]
+        entra_guest_account_count = { warn = 10, breach = 15 }
+        """)
+    trend = CliRunner().invoke(cli, ["trend", str(out), "--format", "json", "--kri",
+                                     "entra_guest_account_count", "--config", str(config)])
+    assert trend.exit_code == 0, trend.output
+    assert '"breach"' in trend.stdout
+    explain = CliRunner().invoke(cli, ["explain", snapshot, "entra_guest_account_count",
+                                       "--format", "json", "--config", str(config)])
+    assert json.loads(explain.stdout)["status"] == "breach"
