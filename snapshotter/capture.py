@@ -251,17 +251,21 @@ STEPS: tuple[Callable[[CaptureRun], None], ...] = (
 def run_steps(run: CaptureRun, steps: Sequence[Callable[[CaptureRun], None]]) -> None:
     """Every step at once; their records and warnings merged into `run` in step order.
 
-    The first failure cancels the other steps (at their next page) and is raised
-    once they have stopped.
+    The first failure (or an interrupt) cancels the other steps at their next
+    page, and is raised once they have stopped.
     """
     step_runs = [run.step() for _ in steps]
     workers = min(len(steps), run.workers)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="capture") as pool:
         futures = [pool.submit(step, step_run) for step, step_run in zip(steps, step_runs,
                                                                           strict=True)]
-        for future in as_completed(futures):
-            if future.exception() is not None:
-                run.cancel.set()
+        try:
+            for future in as_completed(futures):
+                if future.exception() is not None:
+                    run.cancel.set()
+        except BaseException:  # Ctrl-C: the steps stop at their next page, not at the end
+            run.cancel.set()
+            raise
     errors = [f.exception() for f in futures if f.exception() is not None]
     if errors:
         raise next((e for e in errors if not isinstance(e, CaptureCancelled)), errors[0])

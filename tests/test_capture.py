@@ -217,3 +217,26 @@ def test_a_fatal_error_stops_the_other_steps_early(tmp_path):
         user_pages = [r for r in graph_requests(fake) if r.path == "/v1.0/users"]
     assert len(user_pages) < 6  # 3000 users come in 6 pages of 500
     assert list((tmp_path / tenant.tenant_id).iterdir()) == []
+
+
+def test_ctrl_c_stops_the_capture_soon_and_leaves_nothing(tmp_path):
+    """An interrupt cancels every concurrent step at its next page; no snapshot remains."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tenant = make_tenant(20000, seed=1, now=NOW)
+    with FakeGraph(tenant, latency=0.2) as fake:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "entra_kri.cli", "snapshot", "--tenant-id", tenant.tenant_id,
+             "--client-id", tenant.client_id, "--graph-url", fake.graph_url, "--login-url",
+             fake.login_url, "--ca-bundle", fake.ca_bundle, "--out", str(tmp_path)],
+            env={**os.environ, "ENTRA_KRI_CLIENT_SECRET": tenant.client_secret},
+            stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # well into paging 40 pages of users at 0.2 s each
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "Aborted" in stderr
+    assert list((tmp_path / tenant.tenant_id).iterdir()) == []
