@@ -19,7 +19,7 @@ from snapshotter.retry import RETRIABLE_STATUSES, RetryPolicy
 log = logging.getLogger("entra_kri.http")
 
 REQUEST_TIMEOUT = (10, 120)  # connect, read: a signIns page can take a while
-POOL_SIZE = 32  # concurrent collections plus fan-out workers share one session
+POOL_SIZE = 48  # concurrent collections and two fan-outs share one session
 ERROR_MESSAGE_LIMIT = 300
 
 
