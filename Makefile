@@ -25,6 +25,7 @@ demo: $(STAMP) ## Replay the demo tenant into ./snapshots/demo and print its KRI
 	rm -rf $(DEMO_ROOT)
 	$(BIN)/entra-kri snapshot --replay $(DEMO_CASSETTE) --out $(DEMO_ROOT) > $(VENV)/demo-path
 	$(BIN)/entra-kri kri "$$(cat $(VENV)/demo-path)"
+	@echo "The accounts behind a value: $(BIN)/entra-kri explain $$(cat $(VENV)/demo-path) entra_privileged_no_mfa_count"
 
 test: $(STAMP) ## Run the whole test suite with the network blocked
 	$(BIN)/python -m pytest
