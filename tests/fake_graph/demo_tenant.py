@@ -72,7 +72,12 @@ DOMAIN = "northwind-demo.example"
 INITIAL_DOMAIN = "northwinddemo.onmicrosoft.com"
 TENANT_ID = "7f3c1e2a-4b5d-4c6e-9f80-1a2b3c4d5e6f"
 CLIENT_ID = "0c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5"
-CLIENT_SECRET = "demo~Secret.Value-not-a-real-secret_0123456789"
+# The app's made-up credentials, as FakeTenant's keyword arguments.
+CREDENTIALS = {
+    "tenant_id": TENANT_ID,
+    "client_id": CLIENT_ID,
+    "client_secret": "demo~Secret.Value-not-a-real-secret_0123456789",
+}
 GIVEN = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Robin", "Avery"]
 SURNAMES = ["Archer", "Baker", "Carter", "Dawson", "Ellis", "Fisher", "Grant", "Hughes", "Irwin"]
 
@@ -558,9 +563,7 @@ def make_demo_tenant(now: datetime) -> FakeTenant:
     roles, members, role_groups = _roles(bl)
     ca_groups = _ca_groups(bl)
     return FakeTenant(
-        tenant_id=TENANT_ID,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
+        **CREDENTIALS,
         now=now,
         organization=b.organization(
             TENANT_ID, "Northwind Demo Ltd", DOMAIN, INITIAL_DOMAIN, now - timedelta(days=900)
