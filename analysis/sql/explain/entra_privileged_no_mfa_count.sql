@@ -1,24 +1,11 @@
 -- entra_privileged_no_mfa_count
 -- Grain: one row per privileged user that is not MFA-registered (the KRI value is the
 -- row count). Service principals are not rows (int_privileged_service_principals).
--- Inputs: int_privileged_users, stg_users, stg_registration, int_source_refusals.
+-- Inputs: int_privileged_users, int_mfa_registration, stg_users.
 -- Rule (kri.md): privileged users (direct or through a role-assignable group,
 -- deduplicated) that are not registered, enabled or not, member or guest. Each row
 -- lists the roles it holds and how: 'direct' or 'via group <name>'.
 with
-refusal as (
-    select is_refused from int_source_refusals where source = 'user_registration_details'
-),
-
-registration as (
-    select
-        user_id,
-        bool_or(is_mfa_registered) as is_mfa_registered,
-        bool_or(is_mfa_registered_raw is not null) as has_value
-    from stg_registration
-    group by user_id
-),
-
 role_paths as (
     select
         user_id,
@@ -39,19 +26,13 @@ unregistered as (
         coalesce(u.display_name, p.display_name) as display_name,
         u.account_enabled,
         p.roles,
-        case
-            when refusal.is_refused then 'userRegistrationDetails refused'
-            when r.user_id is null then 'no registration row'
-            when not r.has_value then 'isMfaRegistered is null'
-            else 'isMfaRegistered = false'
-        end as registration
+        m.registration
     from role_paths as p
-    cross join refusal
-    left join registration as r
-        on r.user_id = p.user_id
+    inner join int_mfa_registration as m
+        on m.user_id = p.user_id
     left join stg_users as u
         on u.user_id = p.user_id
-    where refusal.is_refused or not coalesce(r.is_mfa_registered, false)
+    where not m.is_registered
 )
 
 select

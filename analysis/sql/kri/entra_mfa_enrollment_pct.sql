@@ -1,6 +1,7 @@
 -- entra_mfa_enrollment_pct
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_users, stg_registration, int_source_refusals.
+-- Inputs: stg_users, int_mfa_registration (registered(u) and its fail-safe),
+-- int_source_refusals.
 -- Rule (kri.md): "round(100.0 * count(enabled_members where registered) /
 -- count(enabled_members), 1). No enabled members: null, with a warning."
 -- registered(u): "the userRegistrationDetails row whose id equals the user's id has
@@ -12,28 +13,14 @@ refusal as (
     select is_refused, warnings from int_source_refusals where source = 'user_registration_details'
 ),
 
-registered_users as (
-    select distinct user_id
-    from stg_registration
-    where is_mfa_registered
-),
-
-enabled_members as (
-    select
-        u.user_id,
-        r.user_id is not null as is_registered
-    from stg_users as u
-    left join registered_users as r
-        on r.user_id = u.user_id
-    where u.is_enabled_member
-),
-
 totals as (
     select
         count(*) as enabled_member_count,
-        count(*) filter (where m.is_registered and not refusal.is_refused) as registered_count
-    from enabled_members as m
-    cross join refusal
+        count(*) filter (where m.is_registered) as registered_count
+    from stg_users as u
+    inner join int_mfa_registration as m
+        on m.user_id = u.user_id
+    where u.is_enabled_member
 )
 
 select
