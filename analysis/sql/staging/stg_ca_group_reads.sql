@@ -1,38 +1,16 @@
 -- stg_ca_group_reads
 -- Grain: one row per group the capture asked Graph for because a Conditional Access
 -- policy names it (manifest.json, the ca_group_members entry's "groups" list).
--- Inputs: manifest.json.
+-- Inputs: stg_collections (manifest.json).
 -- Output: the group's id and name, and how Graph answered: outcome ok | forbidden |
 -- not_found, HTTP status, Graph's error code and message. A group with no row was
 -- never read (a snapshot from before this collection existed): the resolver treats it
 -- like a refused one (docs/ca-resolver.md, "could not be read").
 with
-source as (
-    select unnest(collections) as collection
-    from read_json(
-        getvariable('snapshot_dir') || '/manifest.json',
-        format = 'auto',
-        hive_partitioning = false,
-        columns = {
-            'collections': 'struct(
-                "name" varchar,
-                "groups" struct(
-                    "id" varchar,
-                    "display_name" varchar,
-                    "outcome" varchar,
-                    "http_status" integer,
-                    "items" bigint,
-                    "error" struct("code" varchar, "message" varchar)
-                )[]
-            )[]'
-        }
-    )
-),
-
 group_reads as (
-    select unnest(collection.groups) as group_read
-    from source
-    where collection.name = 'ca_group_members'
+    select unnest(group_reads) as group_read
+    from stg_collections
+    where collection_name = 'ca_group_members'
 )
 
 select

@@ -4,7 +4,8 @@
 -- Output: how Graph answered each collection: outcome (ok | forbidden |
 -- not_found), HTTP status, Graph error code and message; for users, whether
 -- signInActivity came back (ok | forbidden | stripped); for sign_ins, whether the
--- failure filter was applied (failures_only | all).
+-- failure filter was applied (failures_only | all); for ca_group_members, the
+-- outcome of each group read (group_reads, unnested by stg_ca_group_reads).
 with
 source as (
     select unnest(collections) as collection
@@ -22,7 +23,15 @@ source as (
                 "items" bigint,
                 "file" varchar,
                 "sign_in_activity" varchar,
-                "filter" varchar
+                "filter" varchar,
+                "groups" struct(
+                    "id" varchar,
+                    "display_name" varchar,
+                    "outcome" varchar,
+                    "http_status" integer,
+                    "items" bigint,
+                    "error" struct("code" varchar, "message" varchar)
+                )[]
             )[]'
         }
     )
@@ -39,7 +48,8 @@ renamed as (
         collection.items as item_count,
         collection.file as file_name,
         lower(collection.sign_in_activity) as sign_in_activity,
-        lower(collection.filter) as sign_in_filter
+        lower(collection.filter) as sign_in_filter,
+        collection.groups as group_reads
     from source
 )
 
@@ -54,5 +64,6 @@ select
     item_count,
     file_name,
     sign_in_activity,
-    sign_in_filter
+    sign_in_filter,
+    group_reads
 from renamed
