@@ -31,7 +31,7 @@ test: $(STAMP) ## Run the whole test suite with the network blocked
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff over the code and tests
-	$(BIN)/ruff check entra_kri snapshotter analysis tests bench
+	$(BIN)/ruff check entra_kri snapshotter analysis fake_graph tests bench
 
 record-cassettes: $(STAMP) ## Re-record the demo and test cassettes from the local Graph fake
 	$(BIN)/python -m pytest tests/test_record_cassettes.py --record-mode=rewrite --run-recording

@@ -11,10 +11,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
+from entra_kri.analysis.snapshot import Snapshot, open_snapshot
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
 
 import entra_kri
-from analysis.snapshot import Snapshot, open_snapshot
-from analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
 from entra_kri.errors import ConfigurationError, SnapshotError
 
 # kri.md's seven KRIs, in its order, and the exact CA resolver's (docs/ca-resolver.md)
@@ -144,7 +144,7 @@ def sql_file(layer: str, name: str) -> Traversable:
 
 
 def _sql_dir(layer: str) -> Traversable:
-    return files("analysis").joinpath("sql").joinpath(layer)
+    return files("entra_kri.analysis").joinpath("sql").joinpath(layer)
 
 
 def _sql_files(layer: str) -> Iterator[Traversable]:

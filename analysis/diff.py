@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.compute import KRI_SLUGS
-from analysis.explain import Explanation, audit_connection, explain_on, query_rows
-from analysis.snapshot import Snapshot, open_snapshot
+from entra_kri.analysis.compute import KRI_SLUGS
+from entra_kri.analysis.explain import Explanation, audit_connection, explain_on, query_rows
+from entra_kri.analysis.snapshot import Snapshot, open_snapshot
+
 from entra_kri.errors import ConfigurationError
 
 MEMBERSHIP_KEY = ("principal_id", "role_id", "path", "via_group_id")

@@ -15,13 +15,13 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
+from entra_kri.analysis.compute import KRI_SLUGS, KriReport, create_views
+from entra_kri.analysis.explain import explain
+from entra_kri.analysis.render import report_as_dict
+from entra_kri.analysis.rows import render_csv
+from entra_kri.analysis.verify import MANIFEST, sha256_file
 
 import entra_kri
-from analysis.compute import KRI_SLUGS, KriReport, create_views
-from analysis.explain import explain
-from analysis.render import report_as_dict
-from analysis.rows import render_csv
-from analysis.verify import MANIFEST, sha256_file
 
 SQL_LAYERS = ("staging", "intermediate", "kri", "audit", "explain")
 
@@ -62,7 +62,7 @@ def write_evidence(snapshot_dir: Path, out: Path) -> list[str]:
             explanation.columns, explanation.rows
         ).encode("utf-8")
     for layer in SQL_LAYERS:
-        for sql in sorted(files("analysis").joinpath("sql", layer).iterdir(), key=str):
+        for sql in sorted(files("entra_kri.analysis").joinpath("sql", layer).iterdir(), key=str):
             if sql.name.endswith(".sql"):
                 entries[f"sql/{layer}/{sql.name}"] = sql.read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +107,7 @@ def _recompute_script(snapshot_path: Path, base: str) -> str:
 
 
 def _sql_text(layer: str, name: str) -> str:
-    return files("analysis").joinpath("sql", layer, f"{name}.sql").read_text("utf-8")
+    return files("entra_kri.analysis").joinpath("sql", layer, f"{name}.sql").read_text("utf-8")
 
 
 def _readme(manifest: dict[str, object], base: str, manifest_sha: str) -> str:

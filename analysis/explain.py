@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
-from analysis.compute import (
+from entra_kri.analysis.compute import (
     KRI_SLUGS,
     KriResult,
     compute_one,
@@ -25,8 +24,9 @@ from analysis.compute import (
     create_views,
     sql_file,
 )
-from analysis.snapshot import Snapshot, open_snapshot
-from analysis.thresholds import DEFAULT_THRESHOLDS, Threshold
+from entra_kri.analysis.snapshot import Snapshot, open_snapshot
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Threshold
+
 from entra_kri.errors import ConfigurationError
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from entra_kri.analysis.compute import KRI_SLUGS, compute_kris, kri_sql
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
+from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
-from analysis.compute import KRI_SLUGS, compute_kris, kri_sql
-from analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
-from analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 from entra_kri.errors import ConfigurationError, SnapshotError
 
 HISTORY_FILE = "history.duckdb"

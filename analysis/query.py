@@ -16,9 +16,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
+from entra_kri.analysis.history import complete_snapshots, resolve_tenant
+from entra_kri.analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 
-from analysis.history import complete_snapshots, resolve_tenant
-from analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 from entra_kri.errors import ConfigurationError
 
 EXAMPLES_LAYER = "trend"
@@ -27,7 +27,8 @@ EXAMPLES_LAYER = "trend"
 def examples() -> dict[str, str]:
     """The named example queries: name -> the first line of its header comment."""
     found = {}
-    for sql in sorted(files("analysis").joinpath("sql", EXAMPLES_LAYER).iterdir(), key=str):
+    examples_dir = files("entra_kri.analysis").joinpath("sql", EXAMPLES_LAYER)
+    for sql in sorted(examples_dir.iterdir(), key=str):
         if sql.name.endswith(".sql"):
             lines = sql.read_text("utf-8").splitlines()
             found[sql.name.removesuffix(".sql")] = lines[1].removeprefix("-- ") if len(
@@ -40,7 +41,8 @@ def example_sql(name: str) -> str:
     if name not in examples():
         raise ConfigurationError(f"No example query named {name!r}.",
                                  f"Use one of: {', '.join(examples())}.")
-    return files("analysis").joinpath("sql", EXAMPLES_LAYER, f"{name}.sql").read_text("utf-8")
+    example = files("entra_kri.analysis").joinpath("sql", EXAMPLES_LAYER, f"{name}.sql")
+    return example.read_text("utf-8")
 
 
 def _literal(text: str) -> str:
@@ -119,7 +121,7 @@ def run_query(
     root: Path, sql: str, tenant: str | None = None, variables: Mapping[str, str] | None = None
 ) -> tuple[tuple[str, ...], list[dict[str, object]]]:
     """Run `sql` over the tenant's snapshots; its columns and JSON-ready rows."""
-    from analysis.explain import query_rows
+    from entra_kri.analysis.explain import query_rows
 
     with history_connection(root, tenant, variables) as con:
         try:

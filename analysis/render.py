@@ -7,13 +7,12 @@ import io
 import json
 from typing import Any, Literal
 
+from entra_kri.analysis.compute import KriReport, KriResult
+from entra_kri.analysis.thresholds import Threshold
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
-from analysis.compute import KriReport, KriResult
-from analysis.thresholds import Threshold
 
 Format = Literal["table", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv")

@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from entra_kri.analysis.compute import KRI_SLUGS, KriReport, compute_kris
+from entra_kri.analysis.diff import diff_snapshots
+from entra_kri.analysis.history import TrendPoint, complete_snapshots, kri_history, resolve_tenant
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Threshold, status
+from entra_kri.analysis.verify import TenantChain, verify_tenant
+
 import entra_kri
-from analysis.compute import KRI_SLUGS, KriReport, compute_kris
-from analysis.diff import diff_snapshots
-from analysis.history import TrendPoint, complete_snapshots, kri_history, resolve_tenant
-from analysis.thresholds import DEFAULT_THRESHOLDS, Threshold, status
-from analysis.verify import TenantChain, verify_tenant
 from entra_kri.errors import SnapshotError
 
 

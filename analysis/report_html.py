@@ -12,10 +12,16 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from analysis.compute import PERCENT_SLUGS, KriResult
-from analysis.report_data import KriTrend, ReportData
-from analysis.report_svg import format_value, limit_text, sparkline, status_icon, trend_chart
-from analysis.thresholds import Threshold
+from entra_kri.analysis.compute import PERCENT_SLUGS, KriResult
+from entra_kri.analysis.report_data import KriTrend, ReportData
+from entra_kri.analysis.report_svg import (
+    format_value,
+    limit_text,
+    sparkline,
+    status_icon,
+    trend_chart,
+)
+from entra_kri.analysis.thresholds import Threshold
 
 KRI_TITLES = {
     "entra_mfa_enrollment_pct": "MFA registration of enabled members",

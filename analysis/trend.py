@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analysis.history import History, TrendPoint
-from analysis.rows import render_csv, render_table
-from analysis.thresholds import DEFAULT_THRESHOLDS
+from entra_kri.analysis.history import History, TrendPoint
+from entra_kri.analysis.rows import render_csv, render_table
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.snapshot import COLLECTIONS, SUPPORTED_FORMAT_VERSIONS
+from entra_kri.analysis.snapshot import COLLECTIONS, SUPPORTED_FORMAT_VERSIONS
 
 MANIFEST = "manifest.json"
 PRUNED_FILE = "pruned.ndjson"  # written by `entra-kri prune`

@@ -34,9 +34,9 @@ def _high_water_mb() -> float:
 
 
 def capture(spec: dict[str, Any]) -> dict[str, Any]:
-    from snapshotter.capture import take_snapshot
-    from snapshotter.clouds import resolve_cloud
-    from snapshotter.session import Connection
+    from entra_kri.snapshotter.capture import take_snapshot
+    from entra_kri.snapshotter.clouds import resolve_cloud
+    from entra_kri.snapshotter.session import Connection
 
     connection = Connection(spec["tenant_id"], spec["client_id"],
                             resolve_cloud("global", spec["graph_url"], spec["login_url"]),
@@ -70,8 +70,8 @@ def baseline(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def analysis(spec: dict[str, Any]) -> dict[str, Any]:
-    from analysis.compute import compute_kris
-    from analysis.snapshot import open_snapshot
+    from entra_kri.analysis.compute import compute_kris
+    from entra_kri.analysis.snapshot import open_snapshot
 
     snapshot = Path(spec["snapshot"])
 
@@ -107,7 +107,7 @@ def scan(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def trend(spec: dict[str, Any]) -> dict[str, Any]:
-    from analysis.history import kri_history
+    from entra_kri.analysis.history import kri_history
 
     def work() -> dict[str, Any]:
         history = kri_history(Path(spec["root"]))

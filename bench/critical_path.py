@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fake_graph.rate_limits import Budget
-from tests.fake_graph.traffic import Exchange
+from fake_graph.rate_limits import Budget
+from fake_graph.traffic import Exchange
 
 GRAPH_PREFIX = "/v1.0"
 TOKEN_SUFFIX = "/oauth2/v2.0/token"

@@ -17,18 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from entra_kri.analysis.history import HISTORY_FILE
+from entra_kri.analysis.verify import verify_tenant
+from entra_kri.snapshotter.collections import window_filter
 
-from analysis.history import HISTORY_FILE
-from analysis.verify import verify_tenant
 from bench.child import SECRET_VARIABLE
 from bench.critical_path import critical_path
 from bench.series import make_series
 from bench.tenants import NOW, SIZES, TenantShape, bench_tenant, group_parents
-from snapshotter.collections import window_filter
-from tests.fake_graph import FakeGraph, FakeTenant
-from tests.fake_graph.client import FakeClient
-from tests.fake_graph.rate_limits import graph_rate_limits
-from tests.fake_graph.traffic import TrafficLog
+from fake_graph import FakeGraph, FakeTenant
+from fake_graph.client import FakeClient
+from fake_graph.rate_limits import graph_rate_limits
+from fake_graph.traffic import TrafficLog
 
 REPO = Path(__file__).resolve().parent.parent
 WINDOW = timedelta(hours=24)

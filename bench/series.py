@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from snapshotter.manifest import iso_utc, snapshot_id_for
-from snapshotter.writer import MANIFEST, CollectionFile
+from entra_kri.snapshotter.manifest import iso_utc, snapshot_id_for
+from entra_kri.snapshotter.writer import MANIFEST, CollectionFile
 
 SHIFTED = {"sign_ins": "createdDateTime", "directory_audits": "activityDateTime"}
 STAMP = "%Y-%m-%dT%H:%M:%S"

@@ -1,8 +1,8 @@
 """Synthetic tenants for the benchmark: S, M and L, deterministic by seed.
 
-The same conventions as `tests.fake_graph.make_tenant` (every 20th user disabled, so
+The same conventions as `fake_graph.make_tenant` (every 20th user disabled, so
 registration row k belongs to the k-th enabled user; 8 % guests; Graph's shapes from
-`tests.fake_graph.builders`), scaled up and made cheap to serve: users, registration
+`fake_graph.builders`), scaled up and made cheap to serve: users, registration
 rows, sign-ins and audits are `LazySequence`s built from (seed, index) with an integer
 hash instead of `uuid5`/`random.Random` per object, so the fake's own CPU stays small
 next to the latency it emulates, and a million users cost no memory.
@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tests.fake_graph import builders as b
-from tests.fake_graph.odata import format_time
-from tests.fake_graph.tenant import FakeTenant, Json, LazySequence
+from fake_graph import builders as b
+from fake_graph.odata import format_time
+from fake_graph.tenant import FakeTenant, Json, LazySequence
 
 SIZES = {"S": 1_000, "M": 100_000, "L": 1_000_000}
 # The tests' capture time (tests/conftest.py NOW): the sign-in window ends here.

@@ -19,7 +19,7 @@ CONFIG_OPTION = click.option(
 
 def configured_thresholds(config_path: Path | None, tenant_id: str) -> dict[str, Any] | None:
     """The thresholds configured for `tenant_id`, merged over kri.md's; None without any."""
-    from analysis.thresholds import merge_thresholds
+    from entra_kri.analysis.thresholds import merge_thresholds
     from entra_kri.config import load_config
 
     settings = load_config(config_path).for_tenant_id(tenant_id)
@@ -43,7 +43,12 @@ def _fail_on_problems(count: int, target: Path) -> None:
               help="Fail unless the newest manifest's SHA-256 (the chain head) is this.")
 def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
     """Check a snapshot, or every snapshot and the manifest chain under ROOT."""
-    from analysis.verify import is_snapshot_dir, tenant_dirs, verify_snapshot, verify_tenant
+    from entra_kri.analysis.verify import (
+        is_snapshot_dir,
+        tenant_dirs,
+        verify_snapshot,
+        verify_tenant,
+    )
 
     if is_snapshot_dir(path):
         check = verify_snapshot(path)
@@ -99,9 +104,9 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
 @CONFIG_OPTION
 def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -> None:
     """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
-    from analysis.explain import explain as explain_kris
-    from analysis.rows import render_csv, render_table
-    from analysis.snapshot import open_snapshot
+    from entra_kri.analysis.explain import explain as explain_kris
+    from entra_kri.analysis.rows import render_csv, render_table
+    from entra_kri.analysis.snapshot import open_snapshot
 
     thresholds = configured_thresholds(config_path, open_snapshot(snapshot_dir).tenant_id)
     (explanation,) = explain_kris(snapshot_dir, [slug], thresholds)
@@ -131,7 +136,7 @@ def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -
               help="The zip file to write.")
 def evidence(snapshot_dir: Path, out: Path) -> None:
     """Write an evidence pack (zip) of a snapshot: files, SQL, KRIs, explain rows, README."""
-    from analysis.evidence import write_evidence
+    from entra_kri.analysis.evidence import write_evidence
 
     names = write_evidence(snapshot_dir, out)
     click.echo(f"{out}: {len(names)} files")
@@ -147,7 +152,7 @@ def evidence(snapshot_dir: Path, out: Path) -> None:
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, fmt: str, exit_code: bool) -> None:
     """Show what changed between two snapshots: users, MFA, roles, CA policies, KRIs."""
-    from analysis.diff import diff_snapshots, render_diff_table
+    from entra_kri.analysis.diff import diff_snapshots, render_diff_table
 
     data = diff_snapshots(old, new)
     if fmt == "json":
@@ -175,8 +180,8 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 def trend(root: Path, tenant: str | None, since: datetime | None, until: datetime | None,
           slugs: tuple[str, ...], fmt: str, out: Path | None, config_path: Path | None) -> None:
     """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
-    from analysis.history import kri_history, resolve_tenant
-    from analysis.trend import render_trend, write_png
+    from entra_kri.analysis.history import kri_history, resolve_tenant
+    from entra_kri.analysis.trend import render_trend, write_png
 
     tenant_id = resolve_tenant(root, tenant).name
     history = kri_history(root, tenant, since.date() if since else None,
@@ -214,8 +219,8 @@ def _variables(
 def query(root: Path, sql: str | None, example: str | None, variables: dict[str, str],
           tenant: str | None, fmt: str) -> None:
     """Run SQL over every snapshot of a tenant; each collection is a view (no SQL: examples)."""
-    from analysis.query import example_sql, examples, run_query
-    from analysis.rows import render_csv, render_table
+    from entra_kri.analysis.query import example_sql, examples, run_query
+    from entra_kri.analysis.rows import render_csv, render_table
 
     if sql and example:
         raise click.UsageError("Give SQL or --example, not both.")

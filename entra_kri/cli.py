@@ -101,11 +101,11 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
              signin_window_hours: int | None, replay: Path | None, record: Path | None,
              **overrides: Any) -> None:
     """Capture the tenant into ROOT/<tenant_id>/<snapshot_id>/ and print that path."""
-    from snapshotter import cassette
-    from snapshotter.capture import WORKERS, take_snapshot
-    from snapshotter.credentials import credential_source
-    from snapshotter.progress import capture_progress
-    from snapshotter.session import connection_for
+    from entra_kri.snapshotter import cassette
+    from entra_kri.snapshotter.capture import WORKERS, take_snapshot
+    from entra_kri.snapshotter.credentials import credential_source
+    from entra_kri.snapshotter.progress import capture_progress
+    from entra_kri.snapshotter.session import connection_for
 
     if replay and record:
         raise click.UsageError("--replay and --record cannot be used together.")
@@ -137,10 +137,10 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
 @connection_options
 def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> None:
     """Test the connection: token, tenant, granted permissions, licence-gated APIs."""
-    from snapshotter.auth import REQUIRED_PERMISSIONS
-    from snapshotter.check import run_check
-    from snapshotter.credentials import credential_source
-    from snapshotter.session import connection_for
+    from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
+    from entra_kri.snapshotter.check import run_check
+    from entra_kri.snapshotter.credentials import credential_source
+    from entra_kri.snapshotter.session import connection_for
 
     _, settings = tenant_settings(config_path, tenant, **overrides)
     source = credential_source(settings)
@@ -180,10 +180,10 @@ def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> Non
               help="Configuration file whose tenant thresholds and KRI selection apply.")
 def kri(snapshot_dir: Path, fmt: str, config_path: Path | None) -> None:
     """Compute the KRIs of a snapshot, after verifying its files against the manifest."""
-    from analysis.compute import compute_kris
-    from analysis.render import render
-    from analysis.snapshot import open_snapshot
-    from analysis.thresholds import merge_thresholds
+    from entra_kri.analysis.compute import compute_kris
+    from entra_kri.analysis.render import render
+    from entra_kri.analysis.snapshot import open_snapshot
+    from entra_kri.analysis.thresholds import merge_thresholds
 
     settings = load_config(config_path).for_tenant_id(open_snapshot(snapshot_dir).tenant_id)
     report = compute_kris(

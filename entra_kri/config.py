@@ -141,7 +141,7 @@ def config_mistakes(data: dict[str, Any], base: Path) -> list[str]:
 
 
 def _tenant_mistakes(table: dict[str, Any], base: Path) -> list[str]:
-    from analysis.compute import KRI_SLUGS
+    from entra_kri.analysis.compute import KRI_SLUGS
 
     mistakes = [f"{key}: unknown key" for key in sorted(set(table) - TENANT_KEYS)]
     for key in ("tenant_id", "client_id"):
@@ -191,7 +191,7 @@ def _secret_file_mistakes(path: Path) -> list[str]:
 
 
 def _threshold_mistakes(thresholds: Any) -> list[str]:
-    from analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds
+    from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds
 
     if not isinstance(thresholds, dict):
         return ["thresholds: must be a table of {warn = …, breach = …} per KRI"]

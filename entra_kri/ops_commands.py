@@ -33,13 +33,13 @@ def _iso(moment: datetime) -> str:
 
 def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunRecord:
     """Snapshot, KRIs and history for one tenant under its lock; the record says how it went."""
-    from analysis.compute import compute_kris
-    from analysis.history import kri_history
-    from analysis.thresholds import merge_thresholds
-    from snapshotter.capture import take_snapshot
-    from snapshotter.credentials import credential_source
-    from snapshotter.progress import capture_progress
-    from snapshotter.session import connection_for
+    from entra_kri.analysis.compute import compute_kris
+    from entra_kri.analysis.history import kri_history
+    from entra_kri.analysis.thresholds import merge_thresholds
+    from entra_kri.snapshotter.capture import take_snapshot
+    from entra_kri.snapshotter.credentials import credential_source
+    from entra_kri.snapshotter.progress import capture_progress
+    from entra_kri.snapshotter.session import connection_for
 
     tenant_dir = config.root / settings.tenant_id
     started = _now()
@@ -143,7 +143,7 @@ def runs(root: Path, fmt: str, last: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def prune_command(root: Path, keep_daily: int, keep_monthly: int, dry_run: bool) -> None:
     """Remove old snapshots, recording each by hash so `verify`'s chain stays intact."""
-    from analysis.verify import tenant_dirs
+    from entra_kri.analysis.verify import tenant_dirs
     from entra_kri.prune import plan_prune, prune
 
     for tenant_dir in tenant_dirs(root):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from analysis.verify import MANIFEST, PRUNED_FILE, sha256_file, snapshot_dirs
+from entra_kri.analysis.verify import MANIFEST, PRUNED_FILE, sha256_file, snapshot_dirs
 
 
 @dataclass(frozen=True)

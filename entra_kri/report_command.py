@@ -23,10 +23,10 @@ from entra_kri.errors import SnapshotError
 def report(root: Path, tenant: str | None, out: Path | None, since: datetime | None,
            config_path: Path | None) -> None:
     """Write an HTML report: KRIs, trends, latest changes, degraded KRIs, verification."""
-    from analysis.history import resolve_tenant
-    from analysis.report_data import gather_report
-    from analysis.report_html import render_report
-    from analysis.thresholds import merge_thresholds
+    from entra_kri.analysis.history import resolve_tenant
+    from entra_kri.analysis.report_data import gather_report
+    from entra_kri.analysis.report_html import render_report
+    from entra_kri.analysis.thresholds import merge_thresholds
     from entra_kri.config import load_config
 
     config = load_config(config_path)

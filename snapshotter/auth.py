@@ -9,9 +9,9 @@ from typing import Any
 
 import msal
 import requests
+from entra_kri.snapshotter.clouds import Cloud
 
 from entra_kri.errors import AuthenticationError, NetworkError
-from snapshotter.clouds import Cloud
 
 REQUIRED_PERMISSIONS = (
     "User.Read.All",

@@ -14,14 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from entra_kri.snapshotter import collections as c
+from entra_kri.snapshotter.fanout import Spool, fan_out
+from entra_kri.snapshotter.manifest import CollectionRecord
+from entra_kri.snapshotter.refusals import fatal_error, refusal_warning
+
 from entra_kri.errors import GraphError
-from snapshotter import collections as c
-from snapshotter.fanout import Spool, fan_out
-from snapshotter.manifest import CollectionRecord
-from snapshotter.refusals import fatal_error, refusal_warning
 
 if TYPE_CHECKING:  # capture.py imports this module
-    from snapshotter.capture import CaptureRun
+    from entra_kri.snapshotter.capture import CaptureRun
 
 GROUP_LISTS = ("includeGroups", "excludeGroups")
 SKIPPED = "skipped"

@@ -20,24 +20,25 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from entra_kri.errors import EntraKriError, GraphError
-from snapshotter import collections as c
-from snapshotter.auth import missing_permissions, token_roles
-from snapshotter.ca_references import capture_conditional_access
-from snapshotter.clouds import Cloud
-from snapshotter.fanout import Spool, fan_out
-from snapshotter.http import GraphClient
-from snapshotter.manifest import (
+from entra_kri.snapshotter import collections as c
+from entra_kri.snapshotter.auth import missing_permissions, token_roles
+from entra_kri.snapshotter.ca_references import capture_conditional_access
+from entra_kri.snapshotter.clouds import Cloud
+from entra_kri.snapshotter.fanout import Spool, fan_out
+from entra_kri.snapshotter.http import GraphClient
+from entra_kri.snapshotter.manifest import (
     CollectionRecord,
     build_manifest,
     previous_manifest_sha256,
     snapshot_id_for,
 )
-from snapshotter.paging import fetch_pages
-from snapshotter.progress import CaptureObserver
-from snapshotter.refusals import fatal_error, refusal_warning
-from snapshotter.session import Connection
-from snapshotter.writer import SnapshotWriter
+from entra_kri.snapshotter.paging import fetch_pages
+from entra_kri.snapshotter.progress import CaptureObserver
+from entra_kri.snapshotter.refusals import fatal_error, refusal_warning
+from entra_kri.snapshotter.session import Connection
+from entra_kri.snapshotter.writer import SnapshotWriter
+
+from entra_kri.errors import EntraKriError, GraphError
 
 log = logging.getLogger("entra_kri.capture")
 

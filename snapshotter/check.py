@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from entra_kri.snapshotter import collections as c
+from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS, token_roles
+from entra_kri.snapshotter.http import GraphClient
+from entra_kri.snapshotter.refusals import fatal_error
+
 from entra_kri.errors import GraphError
-from snapshotter import collections as c
-from snapshotter.auth import REQUIRED_PERMISSIONS, token_roles
-from snapshotter.http import GraphClient
-from snapshotter.refusals import fatal_error
 
 # The licence-gated reads, probed with the smallest request each accepts.
 PROBES = (

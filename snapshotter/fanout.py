@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from snapshotter.writer import CollectionFile, encode_line
+from entra_kri.snapshotter.writer import CollectionFile, encode_line
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")

@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from entra_kri.snapshotter.auth import TokenProvider
+from entra_kri.snapshotter.pacing import Budget, graph_budgets
+from entra_kri.snapshotter.retry import RETRIABLE_STATUSES, RetryPolicy
 from requests.adapters import HTTPAdapter
 
 from entra_kri.errors import GraphError, NetworkError
-from snapshotter.auth import TokenProvider
-from snapshotter.pacing import Budget, graph_budgets
-from snapshotter.retry import RETRIABLE_STATUSES, RetryPolicy
 
 log = logging.getLogger("entra_kri.http")
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from entra_kri.snapshotter.writer import MANIFEST, WrittenFile, sha256_of
+
 from entra_kri import __version__
-from snapshotter.writer import MANIFEST, WrittenFile, sha256_of
 
 FORMAT_VERSION = 1
 SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z$")

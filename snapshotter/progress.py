@@ -12,10 +12,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from entra_kri.snapshotter.http import RequestStats
     from rich.console import Console
     from rich.progress import Progress, TaskID
-
-    from snapshotter.http import RequestStats
 
 
 class CaptureObserver:

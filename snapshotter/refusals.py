@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from entra_kri.snapshotter.collections import Collection
+
 from entra_kri.errors import GraphError
-from snapshotter.collections import Collection
 
 NO_LICENCE = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 NO_PERMISSION = "Authorization_RequestDenied"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from entra_kri.snapshotter.auth import TokenProvider
+from entra_kri.snapshotter.clouds import Cloud, resolve_cloud
+from entra_kri.snapshotter.http import GraphClient, GraphSession
+from entra_kri.snapshotter.retry import RetryPolicy
+
 from entra_kri.config import TenantSettings
-from snapshotter.auth import TokenProvider
-from snapshotter.clouds import Cloud, resolve_cloud
-from snapshotter.http import GraphClient, GraphSession
-from snapshotter.retry import RetryPolicy
 
 
 @dataclass(frozen=True)

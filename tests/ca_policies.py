@@ -11,8 +11,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from analysis.compute import connect
-from analysis.snapshot import open_snapshot
+from entra_kri.analysis.compute import connect
+from entra_kri.analysis.snapshot import open_snapshot
+
 from tests.snapshot_builder import user
 
 Json = dict[str, Any]

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from entra_kri.snapshotter.capture import take_snapshot
+from entra_kri.snapshotter.clouds import resolve_cloud
+from entra_kri.snapshotter.retry import RetryPolicy
+from entra_kri.snapshotter.session import Connection
 
-from snapshotter.capture import take_snapshot
-from snapshotter.clouds import resolve_cloud
-from snapshotter.retry import RetryPolicy
-from snapshotter.session import Connection
-from tests.fake_graph import FakeGraph, FakeTenant, make_demo_tenant
+from fake_graph import FakeGraph, FakeTenant, make_demo_tenant
 
 NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
 DEMO_CASSETTE = Path(__file__).parent.parent / "fixtures" / "demo" / "cassette.yaml"

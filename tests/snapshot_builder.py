@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.compute import KriResult, compute_kris
+from entra_kri.analysis.compute import KriResult, compute_kris
 
 TENANT_ID = "00000000-0000-0000-0000-000000000000"
 CAPTURED_AT = "2026-11-27T11:06:44Z"

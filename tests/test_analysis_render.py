@@ -7,9 +7,9 @@ import json
 from importlib.resources import files
 
 import pytest
+from entra_kri.analysis import compute_kris, render
+from entra_kri.analysis.compute import KRI_SLUGS
 
-from analysis import compute_kris, render
-from analysis.compute import KRI_SLUGS
 from entra_kri.errors import ConfigurationError
 from tests.snapshot_builder import CAPTURED_AT, TENANT_ID, build_snapshot, registered, user
 
@@ -60,7 +60,7 @@ def test_json_carries_sql_sha256_and_tool_version(report):
         for k in json.loads(render(report, "json"))["kris"]
         if k["slug"] == "entra_guest_account_count"
     ]
-    sql = files("analysis").joinpath("sql/kri/entra_guest_account_count.sql").read_bytes()
+    sql = files("entra_kri.analysis").joinpath("sql/kri/entra_guest_account_count.sql").read_bytes()
     assert kri["sql_sha256"] == hashlib.sha256(sql).hexdigest()
     assert kri["tool_version"]
 

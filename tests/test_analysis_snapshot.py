@@ -5,8 +5,8 @@ import hashlib
 import json
 
 import pytest
+from entra_kri.analysis import compute_kris, open_snapshot
 
-from analysis import compute_kris, open_snapshot
 from entra_kri.errors import SnapshotError
 from tests.snapshot_builder import build_snapshot, user
 

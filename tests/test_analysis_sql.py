@@ -4,8 +4,7 @@ import re
 from importlib.resources import files
 
 import pytest
-
-from analysis.compute import KRI_SLUGS
+from entra_kri.analysis.compute import KRI_SLUGS
 
 
 def code_of(text: str) -> str:
@@ -13,7 +12,7 @@ def code_of(text: str) -> str:
     return re.sub(r"--[^\n]*|'(?:[^']|'')*'", " ", text)
 
 
-SQL = files("analysis").joinpath("sql")
+SQL = files("entra_kri.analysis").joinpath("sql")
 KRI_FILES = sorted(f.name for f in SQL.joinpath("kri").iterdir() if f.name.endswith(".sql"))
 ALL_FILES = [
     f for layer in ("staging", "intermediate", "kri") for f in SQL.joinpath(layer).iterdir()

@@ -1,8 +1,8 @@
 """analysis.thresholds: kri.md's "Default thresholds" and configuration overrides."""
 
 import pytest
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds, status
 
-from analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds, status
 from entra_kri.errors import ConfigurationError
 
 

@@ -4,8 +4,7 @@ import base64
 import json
 
 import pytest
-
-from snapshotter.auth import missing_permissions, token_error, token_roles
+from entra_kri.snapshotter.auth import missing_permissions, token_error, token_roles
 
 
 @pytest.mark.parametrize(("code", "expected"), [

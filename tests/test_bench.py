@@ -7,16 +7,17 @@ import gzip
 import json
 from datetime import timedelta
 
-from analysis.compute import compute_kris
-from analysis.verify import verify_tenant
+from entra_kri.analysis.compute import compute_kris
+from entra_kri.analysis.verify import verify_tenant
+
 from bench.critical_path import critical_path
 from bench.series import make_series, shift_stamp
 from bench.tenants import WINDOW, TenantShape, bench_tenant, group_parents
+from fake_graph import allow_loopback
+from fake_graph.odata import parse_time
+from fake_graph.rate_limits import graph_rate_limits
+from fake_graph.traffic import Exchange
 from tests.conftest import capture, manifest_of
-from tests.fake_graph import allow_loopback
-from tests.fake_graph.odata import parse_time
-from tests.fake_graph.rate_limits import graph_rate_limits
-from tests.fake_graph.traffic import Exchange
 
 L = 0.1
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import gzip
 import json
 
-from analysis.compute import compute_kris
-from snapshotter.ca_references import referenced_group_ids
+from entra_kri.analysis.compute import compute_kris
+from entra_kri.snapshotter.ca_references import referenced_group_ids
+
+from fake_graph import FakeGraph, allow_loopback, expected_kris
 from tests.conftest import NOW, capture, collection_entry, manifest_of
-from tests.fake_graph import FakeGraph, allow_loopback, expected_kris
 
 pytestmark = allow_loopback
 SLUG = "entra_ca_coverage_gaps_exact"

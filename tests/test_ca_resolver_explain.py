@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from entra_kri.analysis.explain import explain
 
-from analysis.explain import explain
 from entra_kri.cli import cli
 from tests.ca_policies import ca_policy, grant
 from tests.snapshot_builder import build_snapshot, user

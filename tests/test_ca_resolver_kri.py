@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from entra_kri.analysis.snapshot import open_snapshot
 
-from analysis.snapshot import open_snapshot
 from entra_kri.errors import SnapshotError
 from tests.ca_policies import BUILT_IN_STRENGTHS, ca_policy, grant, strength
 from tests.snapshot_builder import build_snapshot, compute_kri, user

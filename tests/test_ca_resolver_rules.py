@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from fake_graph.ca_oracle import Directory, covers
 from tests.ca_policies import (
     BUILT_IN_STRENGTHS,
     ca_policy,
@@ -27,7 +28,6 @@ from tests.ca_policies import (
     strength,
 )
 from tests.ca_policies import b2b_member as b2b
-from tests.fake_graph.ca_oracle import Directory, covers
 from tests.snapshot_builder import build_snapshot, role_member, user
 
 Json = dict[str, Any]
@@ -472,7 +472,7 @@ def test_policies_are_shaped_like_graphs_schema():
 
 
 def test_the_plain_python_oracle_agrees_on_every_case(resolved):
-    """Two independent readings of ca-resolver.md (SQL and tests/fake_graph/ca_oracle.py)."""
+    """Two independent readings of ca-resolver.md (SQL and fake_graph/ca_oracle.py)."""
     parts = _snapshot_parts(CASES)
     groups: dict[str, set[str]] = {}
     for row in parts["ca_group_members"]:

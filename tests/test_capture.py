@@ -11,11 +11,11 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from entra_kri.analysis.compute import compute_kris
 
-from analysis.compute import compute_kris
 from entra_kri.errors import GraphError
+from fake_graph import ALL_APP_ROLES, FakeGraph, allow_loopback, expected_kris, make_tenant
 from tests.conftest import NOW, capture, collection_entry, fast_retry, manifest_of
-from tests.fake_graph import ALL_APP_ROLES, FakeGraph, allow_loopback, expected_kris, make_tenant
 
 pytestmark = allow_loopback
 
@@ -174,7 +174,7 @@ def test_a_run_that_outlives_its_token_gets_a_new_one(fake, demo_tenant, tmp_pat
 def test_chain_records_the_previous_manifest_hash(fake, demo_tenant, tmp_path):
     first = capture(fake, demo_tenant, tmp_path)
     second = capture(fake, demo_tenant, tmp_path, now=NOW + timedelta(days=1))
-    from snapshotter.writer import sha256_of
+    from entra_kri.snapshotter.writer import sha256_of
     assert manifest_of(first)["previous_manifest_sha256"] is None
     assert manifest_of(second)["previous_manifest_sha256"] == sha256_of(first / "manifest.json")
 

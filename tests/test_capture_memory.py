@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.run import run_child
+from fake_graph import FakeGraph, allow_loopback, make_tenant
 from tests.conftest import NOW
-from tests.fake_graph import FakeGraph, allow_loopback, make_tenant
 
 pytestmark = allow_loopback
 

@@ -2,9 +2,8 @@
 
 import json
 
+from entra_kri.snapshotter.cassette import REDACTED, scrub_request, scrub_response
 from vcr.request import Request
-
-from snapshotter.cassette import REDACTED, scrub_request, scrub_response
 
 
 def test_client_secret_is_removed_from_the_token_request():

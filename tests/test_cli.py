@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from entra_kri.cli import cli
-from tests.fake_graph import ALL_APP_ROLES, FakeGraph, allow_loopback
+from fake_graph import ALL_APP_ROLES, FakeGraph, allow_loopback
 
 pytestmark = allow_loopback
 

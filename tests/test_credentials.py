@@ -11,11 +11,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from entra_kri.snapshotter.credentials import CredentialSource, certificate_credential
 
 from entra_kri.cli import cli
 from entra_kri.errors import ConfigurationError
-from snapshotter.credentials import CredentialSource, certificate_credential
-from tests.fake_graph import allow_loopback
+from fake_graph import allow_loopback
 
 
 def app_certificate(tmp_path: Path, days: int = 365) -> tuple[Path, str]:

@@ -22,7 +22,7 @@ import pytest
 import requests
 import vcr
 
-from tests.fake_graph import (
+from fake_graph import (
     FakeGraph,
     FakeTenant,
     allow_loopback,
@@ -30,8 +30,8 @@ from tests.fake_graph import (
     make_demo_tenant,
     make_tenant,
 )
-from tests.fake_graph.client import FakeClient, jwt_claims
-from tests.fake_graph.odata import parse_time
+from fake_graph.client import FakeClient, jwt_claims
+from fake_graph.odata import parse_time
 
 pytestmark = allow_loopback
 

@@ -1,12 +1,12 @@
-"""The fake's emulation of Graph's request budgets (tests/fake_graph/rate_limits.py)."""
+"""The fake's emulation of Graph's request budgets (fake_graph/rate_limits.py)."""
 
 from __future__ import annotations
 
+from fake_graph import FakeGraph, allow_loopback, make_demo_tenant
+from fake_graph.client import FakeClient
+from fake_graph.rate_limits import directory_units, graph_rate_limits
+from fake_graph.traffic import TrafficLog
 from tests.conftest import NOW
-from tests.fake_graph import FakeGraph, allow_loopback, make_demo_tenant
-from tests.fake_graph.client import FakeClient
-from tests.fake_graph.rate_limits import directory_units, graph_rate_limits
-from tests.fake_graph.traffic import TrafficLog
 
 
 class Clock:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import requests
+from entra_kri.snapshotter.http import GraphClient, GraphSession
 
 from entra_kri.errors import GraphError, NetworkError
-from snapshotter.http import GraphClient, GraphSession
 from tests.conftest import RecordedSleeps, fast_retry
 
 

@@ -1,6 +1,6 @@
 """Client-side pacing (snapshotter/pacing.py): Graph's budgets are kept, not probed by 429s."""
 
-from snapshotter.pacing import Budget, graph_budgets
+from entra_kri.snapshotter.pacing import Budget, graph_budgets
 
 
 class FakeClock:

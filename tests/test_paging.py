@@ -1,9 +1,9 @@
 """NextLinkPager rules (snapshotter/paging.py): follow nextLink verbatim, never loop."""
 
 import pytest
+from entra_kri.snapshotter.paging import fetch_pages
 
 from entra_kri.errors import GraphError
-from snapshotter.paging import fetch_pages
 
 
 class ScriptedGraph:

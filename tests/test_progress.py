@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
+from entra_kri.snapshotter.http import RequestStats
+from entra_kri.snapshotter.progress import CaptureObserver, capture_progress
 from rich.console import Console
 
-from snapshotter.http import RequestStats
-from snapshotter.progress import CaptureObserver, capture_progress
+from fake_graph import allow_loopback
 from tests.conftest import fast_retry
-from tests.fake_graph import allow_loopback
 
 
 def test_disabled_progress_is_the_silent_observer():
@@ -22,7 +22,8 @@ def test_progress_shows_collections_items_and_throttling(fake, demo_tenant, tmp_
     fake.throttle("/users", 2, retry_after="1")
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=140)
-    from snapshotter.capture import take_snapshot
+    from entra_kri.snapshotter.capture import take_snapshot
+
     from tests.conftest import NOW, connection_to
     connection = connection_to(fake, demo_tenant)
     client = connection.client(demo_tenant.client_secret, fast_retry(sleeps))

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from entra_kri.snapshotter import cassette
+from entra_kri.snapshotter.capture import take_snapshot
+from entra_kri.snapshotter.clouds import resolve_cloud
+from entra_kri.snapshotter.session import Connection
 
 from entra_kri.config import TenantSettings
-from snapshotter import cassette
-from snapshotter.capture import take_snapshot
-from snapshotter.clouds import resolve_cloud
-from snapshotter.session import Connection
+from fake_graph import FakeGraph, allow_loopback, make_demo_tenant
 from tests.conftest import DEMO_CASSETTE
-from tests.fake_graph import FakeGraph, allow_loopback, make_demo_tenant
 
 DEMO_NOW = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
 

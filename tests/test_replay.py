@@ -9,11 +9,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from entra_kri.cli import cli
+from fake_graph import FakeGraph, allow_loopback, make_demo_tenant
 from tests.conftest import DEMO_CASSETTE, NOW, manifest_of
-from tests.fake_graph import FakeGraph, allow_loopback, make_demo_tenant
 
 REPO = Path(__file__).parent.parent
-DEMO_KRIS = {  # the demo tenant's values, derived by hand in tests/fake_graph/demo_tenant.py
+DEMO_KRIS = {  # the demo tenant's values, derived by hand in fake_graph/demo_tenant.py
     "entra_mfa_enrollment_pct": 88.8, "entra_privileged_no_mfa_count": 5,
     "entra_stale_accounts_90d": 8, "entra_ca_coverage_gaps": 267,
     "entra_ca_coverage_gaps_exact": 12,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from snapshotter.retry import RetryPolicy, parse_retry_after
+from entra_kri.snapshotter.retry import RetryPolicy, parse_retry_after
 
 
 def test_retry_after_in_seconds():

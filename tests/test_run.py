@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from entra_kri.cli import cli
 from entra_kri.lock import LOCK_FILE, LockedError, tenant_lock
-from tests.fake_graph import FakeGraph, allow_loopback, make_demo_tenant, make_tenant
+from fake_graph import FakeGraph, allow_loopback, make_demo_tenant, make_tenant
 from tests.series_builder import build_series
 from tests.snapshot_builder import TENANT_ID
 

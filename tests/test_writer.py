@@ -4,9 +4,9 @@ import gzip
 import json
 
 import pytest
+from entra_kri.snapshotter.writer import SnapshotWriter, sha256_of
 
 from entra_kri.errors import SnapshotError
-from snapshotter.writer import SnapshotWriter, sha256_of
 
 
 def _write(root, snapshot_id, objects):

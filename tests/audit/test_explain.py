@@ -6,9 +6,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from entra_kri.analysis.compute import KRI_SLUGS
+from entra_kri.analysis.explain import explain
 
-from analysis.compute import KRI_SLUGS
-from analysis.explain import explain
 from entra_kri.cli import cli
 from tests.series_builder import DAYS, snapshot_id
 from tests.snapshot_builder import (

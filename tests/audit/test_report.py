@@ -14,13 +14,13 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from entra_kri.analysis.compute import compute_kris
+from entra_kri.analysis.diff import diff_snapshots
+from entra_kri.analysis.history import kri_history
+from entra_kri.analysis.report_html import BADGE_COLOURS, render_report
+from entra_kri.analysis.report_svg import BAND_FILL, MUTED, STATUS_COLOUR
+from entra_kri.analysis.verify import verify_tenant
 
-from analysis.compute import compute_kris
-from analysis.diff import diff_snapshots
-from analysis.history import kri_history
-from analysis.report_html import BADGE_COLOURS, render_report
-from analysis.report_svg import BAND_FILL, MUTED, STATUS_COLOUR
-from analysis.verify import verify_tenant
 from entra_kri.cli import EntraKriGroup
 from entra_kri.report_command import register
 from tests.series_builder import DAYS, SIGN_INS_REFUSED_DAY, snapshot_id

@@ -13,9 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from analysis.report_data import ReportData
-from analysis.report_html import render_report
+from entra_kri.analysis.report_data import ReportData
+from entra_kri.analysis.report_html import render_report
 
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -6,11 +6,11 @@ import re
 from importlib.resources import files
 
 import pytest
+from entra_kri.analysis.compute import KRI_SLUGS
 
-from analysis.compute import KRI_SLUGS
 from tests.test_analysis_sql import code_of
 
-SQL = files("analysis").joinpath("sql")
+SQL = files("entra_kri.analysis").joinpath("sql")
 FILES = [f for layer in ("audit", "explain", "trend") for f in SQL.joinpath(layer).iterdir()
          if f.name.endswith(".sql")]
 

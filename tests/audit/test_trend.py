@@ -11,12 +11,12 @@ from datetime import date
 
 import pytest
 from click.testing import CliRunner
+from entra_kri.analysis import compute as compute_module
+from entra_kri.analysis import history as history_module
+from entra_kri.analysis.compute import KRI_SLUGS
+from entra_kri.analysis.history import HISTORY_FILE, kri_history
+from entra_kri.analysis.trend import sparkline
 
-import analysis.compute
-import analysis.history
-from analysis.compute import KRI_SLUGS
-from analysis.history import HISTORY_FILE, kri_history
-from analysis.trend import sparkline
 from entra_kri.cli import cli
 from tests.series_builder import DAYS, SIGN_INS_REFUSED_DAY, snapshot_id
 from tests.snapshot_builder import TENANT_ID, build_snapshot, user
@@ -41,7 +41,7 @@ def test_every_point_carries_tool_version_and_sql_sha256(root):
     for point in kri_history(root).points:
         assert point.tool_version
         assert point.sql_sha256 == hashlib.sha256(
-            analysis.compute.kri_sql(point.slug)).hexdigest()
+            compute_module.kri_sql(point.slug)).hexdigest()
 
 
 def test_deleting_the_cache_loses_nothing(root, tmp_path):
@@ -59,14 +59,14 @@ def test_deleting_the_cache_loses_nothing(root, tmp_path):
 def test_changed_kri_sql_recomputes_only_that_kri(root, tmp_path, monkeypatch):
     copy = tmp_path / "root"
     shutil.copytree(root, copy)
-    original = analysis.compute.kri_sql
+    original = compute_module.kri_sql
     changed = "entra_guest_account_count"
 
     def kri_sql(slug):
         return original(slug) + (b"\n-- revised\n" if slug == changed else b"")
 
-    monkeypatch.setattr(analysis.compute, "kri_sql", kri_sql)
-    monkeypatch.setattr(analysis.history, "kri_sql", kri_sql)
+    monkeypatch.setattr(compute_module, "kri_sql", kri_sql)
+    monkeypatch.setattr(history_module, "kri_sql", kri_sql)
     kwargs = {"since": date(2026, 10, 1),
               "until": date(2026, 10, 5)}
     history = kri_history(copy, **kwargs)

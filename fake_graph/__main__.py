@@ -1,4 +1,4 @@
-"""Serve fake tenants for trying entra-kri without a tenant: `python -m tests.fake_graph`.
+"""Serve fake tenants for trying entra-kri without a tenant: `python -m fake_graph`.
 
 Starts the demo tenant and a generated one, each on its own local HTTPS port,
 writes an entra-kri.toml naming both (with secret files readable only by you)
@@ -19,7 +19,7 @@ from . import FakeGraph, make_demo_tenant, make_tenant
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_graph", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fake_graph", description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("fake-tenants.toml"),
                         help="the configuration file to write (default: fake-tenants.toml)")
     parser.add_argument("--root", default="snapshots-fake", help="snapshot root it names")
