@@ -15,6 +15,7 @@ from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import show_progress
 from entra_kri.runlog import RunRecord, append_run, read_runs
+from entra_kri.shard import parse_shard
 
 log = logging.getLogger("entra_kri.run")
 
@@ -87,10 +88,13 @@ def _reached(record: RunRecord, fail_on: str) -> bool:
               help="Configuration file (default: $ENTRA_KRI_CONFIG, ./entra-kri.toml, ...).")
 @click.option("--tenant", "tenants", multiple=True, help="A configured tenant (repeatable).")
 @click.option("--all", "all_tenants", is_flag=True, help="Every tenant of the configuration.")
+@click.option("--shard", "shard_text", metavar="K/N",
+              help="With --all, only the tenants of shard K of N (K from 0), by a stable hash "
+                   "of their names: N workers with K = 0..N-1 cover the fleet once.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON),
               help="Also exit 3 when a KRI reaches this state, so schedulers can alert on risk.")
 def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
-        fail_on: str | None) -> None:
+        shard_text: str | None, fail_on: str | None) -> None:
     """Snapshot, compute KRIs and update history for configured tenants (for schedulers)."""
     config = load_config(config_path)
     if not config.tenants:
@@ -98,7 +102,13 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
                                  "Write an entra-kri.toml (see docs/configuration.md).")
     if all_tenants == bool(tenants):
         raise click.UsageError("Give either --tenant NAME (one or more) or --all.")
+    if shard_text is not None and not all_tenants:
+        raise click.UsageError("--shard splits --all between workers: give it with --all.")
     chosen = list(config.tenants.values()) if all_tenants else [config.tenant(t) for t in tenants]
+    if shard_text is not None:
+        shard = parse_shard(shard_text)
+        chosen = [settings for settings in chosen if shard.holds(settings.name)]
+        log.info("shard %s: %d of %d tenant(s)", shard, len(chosen), len(config.tenants))
     run_id = uuid.uuid4().hex[:12]
     records = [run_tenant(config, settings, run_id) for settings in chosen]
     for record in records:

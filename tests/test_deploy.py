@@ -90,8 +90,11 @@ def test_systemd_service_runs_unprivileged_with_state_directory():
     assert "WantedBy=timers.target" in timer
 
 
-def kubernetes_documents() -> dict[str, dict]:
-    text = (DEPLOY / "kubernetes" / "entra-kri.yaml").read_text(encoding="utf-8")
+KUBERNETES_FILES = ["entra-kri.yaml", "entra-kri-sharded.yaml"]
+
+
+def kubernetes_documents(name: str = "entra-kri.yaml") -> dict[str, dict]:
+    text = (DEPLOY / "kubernetes" / name).read_text(encoding="utf-8")
     return {d["kind"]: d for d in yaml.safe_load_all(text)}
 
 
@@ -116,8 +119,9 @@ def test_kubernetes_cronjob():
     assert container["args"][container["args"].index("--config") + 1] == CONFIG
 
 
-def test_kubernetes_secret_comes_from_a_secret_and_snapshots_from_a_pvc():
-    docs = kubernetes_documents()
+@pytest.mark.parametrize("name", KUBERNETES_FILES)
+def test_kubernetes_secret_comes_from_a_secret_and_snapshots_from_a_pvc(name):
+    docs = kubernetes_documents(name)
     pod = docs["CronJob"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     for variable in container["env"]:
@@ -136,6 +140,21 @@ def test_kubernetes_secret_comes_from_a_secret_and_snapshots_from_a_pvc():
                       if v.get("persistentVolumeClaim", {}).get("claimName") == claim)
     assert settings["root"].startswith(data_mount + "/")
     assert "emptyDir" in mounts["/tmp"]  # HOME and temporary files on a read-only root
+
+
+def test_kubernetes_indexed_job_gives_each_pod_its_shard():
+    docs = kubernetes_documents("entra-kri-sharded.yaml")
+    job = docs["CronJob"]["spec"]["jobTemplate"]["spec"]
+    assert job["completionMode"] == "Indexed" and job["parallelism"] == job["completions"]
+    (container,) = job["template"]["spec"]["containers"]
+    args = container["args"]
+    assert args[:2] == ["run", "--all"]
+    assert args[args.index("--shard") + 1] == f"$(JOB_COMPLETION_INDEX)/{job['completions']}"
+    assert docs["PersistentVolumeClaim"]["spec"]["accessModes"] == ["ReadWriteMany"]
+    # A breach or a configuration error fails its own shard, never the other shards' pods.
+    (rule,) = job["podFailurePolicy"]["rules"]
+    assert rule["action"] == "FailIndex" and "backoffLimitPerIndex" in job
+    assert rule["onExitCodes"]["values"] == EXIT_CODES_NOT_RETRIED
 
 
 def dockerfile() -> list[tuple[str, str]]:
