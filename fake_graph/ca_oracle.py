@@ -193,8 +193,10 @@ def _strength_is_mfa(strength: Json, directory: Directory) -> bool:
 def _grant_guarantees_mfa(grant: Json | None, directory: Directory) -> bool:
     if grant is None:
         return False
-    built_in = [c.lower() for c in grant.get("builtInControls") or []]
+    built_in = [c.lower() for c in grant.get("builtInControls") or [] if c.strip()]
     strength = grant.get("authenticationStrength")
+    if strength is not None and not (strength.get("id") or strength.get("displayName")):
+        return False  # a strength that cannot be identified covers nothing
     extra = [k for k, v in grant.items()
              if "@" not in k and k not in KNOWN_GRANT_SETTINGS and not _empty(v)]
     controls = (len(built_in) + (strength is not None) + len(grant.get("termsOfUse") or [])
@@ -213,6 +215,7 @@ def covers(policy: Json, user: Json, directory: Directory) -> bool:
     users = conditions.get("users") or {}
     return (
         policy.get("state") == "enabled"
+        and bool(policy.get("id"))
         and _list_answer(users, "include", user, directory) is Answer.YES
         and _list_answer(users, "exclude", user, directory) is Answer.NO
         and _all_apps(conditions)

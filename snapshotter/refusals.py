@@ -20,7 +20,7 @@ def _reason(collection: Collection, exc: GraphError) -> str:
         return "the tenant has no Entra ID P1/P2 licence"
     if exc.code == NO_PERMISSION:
         return f"the app lacks {collection.permission} or admin consent"
-    return f"Graph said: {exc.detail}"
+    return f"Graph said: {exc.detail.rstrip().rstrip('.')}"
 
 
 def refusal_warning(collection: Collection, exc: GraphError, what: str | None = None) -> str:

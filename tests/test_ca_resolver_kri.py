@@ -181,3 +181,39 @@ def test_skipped_is_tolerated_only_for_the_new_collections(tmp_path, outcome):
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SnapshotError, match="'directory_roles' with outcome"):
         open_snapshot(path)
+
+
+# -- fail-closed: what the resolver cannot identify covers no one, and says so ------------
+
+def test_a_policy_without_id_covers_no_one_and_degrades(tmp_path):
+    """Value: "A policy missing its id ... covers nothing and degrades the KRI with a
+    warning that names it"; before, it vanished without a word."""
+    nameless = ca_policy("p", name="MFA for all, id lost")
+    del nameless["id"]
+    result = kri(tmp_path, ca_policies=[nameless])
+    assert (result.value, result.degraded) == (3, True)
+    (warning,) = result.warnings
+    assert warning.startswith("Conditional Access policy 'MFA for all, id lost' has no id")
+
+
+@pytest.mark.parametrize(("controls", "operator", "combinations"), [
+    ([], "OR", ["password"]), (["compliantDevice"], "AND", ["sms"]), ([], "OR", None)])
+def test_an_unidentifiable_strength_degrades_with_a_warning_naming_the_policy(
+        tmp_path, controls, operator, combinations):
+    """Value: a strength with neither id nor displayName covers nothing, with a warning."""
+    policies = [ca_policy("p", name="Strong?", grant_controls=grant(
+        controls, operator=operator, strength={"allowedCombinations": combinations}))]
+    result = kri(tmp_path, ca_policies=policies)
+    assert (result.value, result.degraded) == (3, True)
+    (warning,) = result.warnings
+    assert warning.startswith("Conditional Access policy 'Strong?' requires an authentication "
+                              "strength with neither id nor displayName")
+    assert None not in result.warnings
+
+
+def test_a_group_id_keeps_its_spelling_in_warnings(tmp_path):
+    """A group id `All` is not the keyword all: shown as sent, not lower-cased."""
+    policies = [ca_policy("p", name="Odd", users={"excludeGroups": ["All"]})]
+    result = kri(tmp_path, ca_policies=policies, refused_groups={"All": 404})
+    (warning,) = result.warnings
+    assert "names group All in excludeGroups" in warning

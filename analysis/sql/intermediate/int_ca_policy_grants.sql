@@ -9,7 +9,9 @@
 -- know) is mfa or an MFA authentication strength. grantControls null: not covered.
 -- An operator other than AND (null, unknown) is read as OR, the weaker. Rule 6 (MFA
 -- strength) is judged in int_ca_policy_strengths; a strength that could not be read
--- is not MFA and the policy depends_on_unread.
+-- is not MFA and the policy depends_on_unread; one that cannot be identified (neither
+-- id nor displayName) fails the grant whatever the operator (docs/ca-resolver.md:
+-- it covers nothing). Blank builtInControls entries name no control.
 -- Output: guarantees_mfa and, when not, grant_reason, the first reason in words.
 with
 documents as (
@@ -17,13 +19,11 @@ documents as (
         policy_id,
         grant_controls,
         upper(grant_controls ->> '$.operator') as operator,
-        coalesce(json_extract_string(grant_controls, '$.builtInControls[*]'), []::varchar[])
-            as built_in_controls,
-        coalesce(
-            list_transform(json_extract_string(grant_controls, '$.builtInControls[*]'),
-                lambda c: lower(c)),
-            []::varchar[]
-        ) as built_in_lower,
+        list_filter(
+            coalesce(json_extract_string(grant_controls, '$.builtInControls[*]'),
+                []::varchar[]),
+            lambda c: trim(coalesce(c, '')) <> ''
+        ) as built_in_controls,
         coalesce(json_array_length(grant_controls, '/termsOfUse'), 0) as terms_of_use_count,
         coalesce(json_array_length(grant_controls, '/customAuthenticationFactors'), 0)
             as custom_factor_count
@@ -49,6 +49,7 @@ strengths as (
         policy_id,
         strength_name,
         unread_reason,
+        is_identified,
         is_mfa_strength,
         weakness as strength_weakness
     from int_ca_policy_strengths
@@ -60,8 +61,9 @@ controls as (
         d.grant_controls is null as has_no_grant,
         coalesce(d.operator, 'null') as operator,
         d.built_in_controls,
-        d.built_in_lower,
+        list_transform(d.built_in_controls, lambda c: lower(c)) as built_in_lower,
         s.policy_id is not null as has_strength,
+        coalesce(not s.is_identified, false) as strength_unidentified,
         s.strength_name,
         coalesce(s.is_mfa_strength, false) as is_mfa_strength,
         s.strength_weakness,
@@ -70,7 +72,9 @@ controls as (
         list_concat(
             list_filter(d.built_in_controls, lambda c: lower(c) <> 'mfa'),
             case
-                when s.policy_id is not null and list_contains(d.built_in_lower, 'mfa')
+                when s.policy_id is not null
+                    and list_contains(list_transform(d.built_in_controls, lambda c: lower(c)),
+                        'mfa')
                     then ['authentication strength ' || s.strength_name]
                 else []::varchar[]
             end,
@@ -95,8 +99,11 @@ judged as (
     select
         policy_id,
         strength_unread,
+        strength_unidentified,
         case
             when has_no_grant then 'no grant controls (grantControls null)'
+            when strength_unidentified then strength_weakness
+            when control_count = 0 then 'no controls'
             when built_in_lower = ['block'] and control_count = 1 then null
             when operator = 'AND' and list_contains(built_in_lower, 'mfa') then null
             when operator = 'AND' and has_strength and is_mfa_strength then null
@@ -104,7 +111,6 @@ judged as (
             when operator = 'AND'
                 then 'AND without mfa or an authentication strength ('
                 || array_to_string(built_in_controls, ', ') || ')'
-            when control_count = 0 then 'no controls'
             when control_count = 1 and built_in_lower = ['mfa'] then null
             when control_count = 1 and has_strength and is_mfa_strength then null
             when control_count = 1 and has_strength then strength_weakness
@@ -122,5 +128,6 @@ select
     policy_id,
     reason is null as guarantees_mfa,
     case when reason is not null then 'grant: ' || reason end as grant_reason,
-    coalesce(strength_unread and reason = strength_weakness, false) as depends_on_unread
+    coalesce((strength_unread or strength_unidentified) and reason = strength_weakness, false)
+        as depends_on_unread
 from judged

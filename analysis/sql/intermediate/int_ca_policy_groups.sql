@@ -2,8 +2,9 @@
 -- Grain: one row per (policy, side, group) for each group a policy names in
 -- includeGroups (side include) or excludeGroups (side exclude).
 -- Inputs: stg_ca_policy_documents, stg_ca_group_reads, stg_collections.
--- Output: the policy's name and state; the group's name (from its read, else its
--- id, lower-cased like every id the resolver compares), whether its transitive
+-- Output: the policy's name and state; the group's id lower-cased (as every id the
+-- resolver compares) and its name (from its read, else its id as the policy spells
+-- it: an id 'All' is a group id, not the keyword all), whether its transitive
 -- members were read, and if not why: docs/ca-resolver.md, "If something a policy
 -- references could not be read (... a group), that policy does not cover anyone it
 -- depends on for". A group never asked for is unread too (a snapshot from before the
@@ -19,12 +20,22 @@ policies as materialized (
     from stg_ca_policy_documents
 ),
 
+named as (
+    select policy_id, 'include' as side, unnest(include_groups) as group_ref
+    from policies
+    union all
+    select policy_id, 'exclude', unnest(exclude_groups)
+    from policies
+),
+
 referenced as (
-    select policy_id, 'include' as side, lower(unnest(include_groups)) as group_id
-    from policies
-    union
-    select policy_id, 'exclude', lower(unnest(exclude_groups))
-    from policies
+    select
+        policy_id,
+        side,
+        lower(group_ref) as group_id,
+        min(group_ref) as group_ref
+    from named
+    group by policy_id, side, lower(group_ref)
 ),
 
 reads as (
@@ -50,7 +61,8 @@ select
     p.state,
     r.side,
     r.group_id,
-    coalesce(g.group_display_name, r.group_id) as group_name,
+    r.group_ref,
+    coalesce(g.group_display_name, r.group_ref) as group_name,
     coalesce(g.is_read, false) as is_read,
     case
         when g.is_read then null

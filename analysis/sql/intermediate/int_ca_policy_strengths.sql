@@ -13,6 +13,9 @@
 -- /policies/authenticationStrengthPolicies": inline when Graph sent a non-empty list,
 -- else looked up by id. When neither has it, unread_reason says why (the read was
 -- refused, the snapshot predates the collection, the id is not among those read).
+-- A strength with neither id nor displayName cannot be identified: whatever its
+-- combinations it is not MFA and is_identified is false (docs/ca-resolver.md: it
+-- covers nothing and degrades the KRI).
 -- Output: the policy's name and state; the strength's id, name, source and
 -- combinations; is_mfa_strength, and weakness (null when MFA): the first combination that
 -- is not multifactor and why, or why the strength could not be judged.
@@ -57,13 +60,16 @@ resolved as materialized (
         i.policy_display_name,
         i.state,
         i.strength_id,
-        coalesce(i.inline_name, d.display_name, i.strength_id) as strength_name,
+        i.strength_id is not null or i.inline_name is not null as is_identified,
+        coalesce(i.inline_name, d.display_name, i.strength_id, '(no id, no displayName)')
+            as strength_name,
         case
             when i.inline_combinations is not null then 'inline'
             when d.strength_id is not null then 'authenticationStrengthPolicies'
         end as source,
         coalesce(i.inline_combinations, d.allowed_combinations) as allowed_combinations,
         case
+            when i.strength_id is null and i.inline_name is null then null
             when i.inline_combinations is not null or d.strength_id is not null then null
             when c.outcome in ('forbidden', 'not_found')
                 then 'GET /policies/authenticationStrengthPolicies was refused (HTTP '
@@ -100,6 +106,7 @@ combinations as (
     from resolved as r
     cross join unnest(r.allowed_combinations) with ordinality as c (combination, position)
     where r.unread_reason is null
+        and r.is_identified
 ),
 
 methods as (
@@ -157,14 +164,18 @@ select
     r.policy_display_name,
     r.state,
     r.strength_id,
+    r.is_identified,
     r.strength_name,
     r.source,
     r.allowed_combinations,
     r.unread_reason,
-    r.unread_reason is null
+    r.is_identified
+        and r.unread_reason is null
         and coalesce(w.combination_count, 0) > 0
         and w.weak_combination is null as is_mfa_strength,
     case
+        when not r.is_identified
+            then 'authentication strength ' || r.strength_name || ' cannot be identified'
         when r.unread_reason is not null
             then 'authentication strength ' || r.strength_name || ' could not be read: '
             || r.unread_reason

@@ -1,14 +1,15 @@
 -- entra_ca_coverage_gaps_exact
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_users, int_ca_user_policy_evaluations, int_ca_policy_groups,
--- int_ca_policy_strengths, int_source_refusals.
+-- Inputs: stg_users, stg_ca_policy_documents, int_ca_user_policy_evaluations,
+-- int_ca_policy_groups, int_ca_policy_strengths, int_source_refusals.
 -- Rule (docs/ca-resolver.md, "Value"): the number of enabled members for whom no
 -- policy with state = 'enabled' guarantees MFA on every sign-in (rules 1-6, in
 -- int_ca_user_policy_evaluations). Fail-safe: policies refused ->
 -- count(enabled_members), degraded. Something an enabled policy references could not
--- be read (a group's members, an authentication strength): the policy covers no one
--- it depends on it for (already in the evaluations), and the KRI is degraded with one
--- warning per policy and reference.
+-- be read (a group's members, an authentication strength), or an enabled policy or its
+-- strength cannot be identified (no id): the policy covers no one it depends on it
+-- for (already in the evaluations), and the KRI is degraded with one warning per
+-- policy and reference.
 with
 refusal as (
     select is_refused, warnings from int_source_refusals where source = 'conditional_access_policies'
@@ -18,7 +19,7 @@ unread_references as (
     select
         'Conditional Access policy ''' || policy_display_name || ''' names group '
         || group_name
-        || case when lower(group_name) <> group_id then ' (' || group_id || ')' else '' end
+        || case when group_name <> group_ref then ' (' || group_ref || ')' else '' end
         || ' in ' || side || 'Groups, but '
         || unread_reason || ': the policy covers no one that group decides '
         || '(fail-safe).' as warning
@@ -34,6 +35,21 @@ unread_references as (
     from int_ca_policy_strengths
     where state = 'enabled'
         and unread_reason is not null
+    union all
+    select
+        'Conditional Access policy ''' || policy_display_name || ''' requires an '
+        || 'authentication strength with neither id nor displayName, so it cannot be '
+        || 'identified: the policy covers no one (fail-safe).'
+    from int_ca_policy_strengths
+    where state = 'enabled'
+        and not is_identified
+    union all
+    select
+        'Conditional Access policy ''' || coalesce(display_name, policy_id) || ''' has no id, '
+        || 'so it cannot be identified: it covers no one (fail-safe).'
+    from stg_ca_policy_documents
+    where state = 'enabled'
+        and not has_id
 ),
 
 reference_warnings as (

@@ -4,7 +4,9 @@
 -- Output: id, name, state, and conditions and grantControls as whole JSON documents:
 -- the exact resolver (docs/ca-resolver.md) must see every key, including keys it does
 -- not know ("any condition the resolver does not know" narrows), so nothing is cut
--- down to a fixed struct here. A null grantControls is a SQL NULL.
+-- down to a fixed struct here. A null grantControls is a SQL NULL. A policy Graph sent
+-- without an id is kept, never dropped: it gets the key '(no id <n>)', n its line in
+-- the file, and has_id false (docs/ca-resolver.md: it covers no one, with a warning).
 with
 source as (
     select
@@ -29,7 +31,8 @@ source as (
 )
 
 select
-    id as policy_id,
+    coalesce(id, '(no id ' || row_number() over () || ')') as policy_id,
+    id is not null as has_id,
     displayName as display_name,
     state,
     conditions,
