@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 from entra_kri.analysis.history import complete_snapshots, resolve_tenant
+from entra_kri.analysis.sandbox import SANDBOX_FIX, lock_down, require_one_select
 from entra_kri.analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 
 from entra_kri.errors import ConfigurationError
@@ -53,7 +54,11 @@ def _literal(text: str) -> str:
 def history_connection(
     root: Path, tenant: str | None = None, variables: Mapping[str, str] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with one view per collection over all snapshots of the tenant."""
+    """A DuckDB connection with one view per collection over all snapshots of the tenant.
+
+    The connection is locked down (analysis/sandbox.py): it can read the collection
+    files the views name and nothing else.
+    """
     tenant_dir = resolve_tenant(root, tenant)
     refs = complete_snapshots(tenant_dir)
     con = duckdb.connect(":memory:")
@@ -68,10 +73,14 @@ def history_connection(
             [[r.snapshot_id, r.captured_at, r.manifest_sha256, str(r.path)] for r in refs],
         )
         con.execute("create view snapshots as select * from snapshot_list order by snapshot_id")
+        readable: list[Path] = []
         for collection in _collection_names([r.path for r in refs]):
-            con.execute(_collection_view(collection, [r.path for r in refs]))
+            files = _collection_files(collection, [r.path for r in refs])
+            con.execute(_collection_view(collection, files))
+            readable.extend(files)
         for name, value in (variables or {}).items():
             con.execute(f'set variable "{name}" = ?', [value])
+        lock_down(con, readable)
         yield con
     finally:
         con.close()
@@ -87,18 +96,23 @@ def _collection_names(snapshot_paths: list[Path]) -> list[str]:
     return list(names)
 
 
-def _collection_view(collection: str, snapshot_paths: list[Path]) -> str:
+def _collection_files(collection: str, snapshot_paths: list[Path]) -> list[Path]:
+    """The files holding rows of `collection`, one per snapshot that captured some."""
     paths = []
     for path in snapshot_paths:
         manifest = json.loads((path / "manifest.json").read_bytes())
         for entry in manifest["collections"]:
             if entry.get("name") == collection and entry.get("outcome") == "ok" and entry.get(
                     "items"):
-                paths.append(str(path / entry["file"]))
+                paths.append(path / entry["file"])
+    return paths
+
+
+def _collection_view(collection: str, paths: list[Path]) -> str:
     if not paths:
         return (f'create view "{collection}" as select null::varchar as snapshot_id, '
                 "null::timestamptz as captured_at where false")
-    file_list = "[" + ", ".join(_literal(p) for p in paths) + "]"
+    file_list = "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
     return f"""
         create view "{collection}" as
         select s.snapshot_id, s.captured_at, c.* exclude (filename)
@@ -123,9 +137,13 @@ def run_query(
     """Run `sql` over the tenant's snapshots; its columns and JSON-ready rows."""
     from entra_kri.analysis.explain import query_rows
 
+    require_one_select(sql)
     with history_connection(root, tenant, variables) as con:
         try:
             columns, rows = query_rows(con, sql)
+        except duckdb.PermissionException as exc:
+            raise ConfigurationError(
+                f"The query was refused: {str(exc).splitlines()[0]}", SANDBOX_FIX) from exc
         except duckdb.Error as exc:
             raise ConfigurationError(
                 f"The query failed: {str(exc).splitlines()[0]}",

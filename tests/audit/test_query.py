@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+import pytest
 from click.testing import CliRunner
+from entra_kri.analysis.query import history_connection
 
 from entra_kri.cli import cli
 from tests.series_builder import DAYS, DEPARTMENT_FROM, SIGN_INS_REFUSED_DAY, snapshot_id
+from tests.snapshot_builder import TENANT_ID
 
 
 def run_json(root, *args):
@@ -81,3 +85,87 @@ def test_table_and_csv(series_root):
     assert "35" in runner.invoke(cli, ["query", str(series_root), sql]).output
     csv_out = runner.invoke(cli, ["query", str(series_root), sql, "--format", "csv"]).output
     assert csv_out == "n\n35\n"
+
+
+# The sandbox: query reads the verified snapshot files and nothing else (docs/audit.md).
+
+def refused(root, sql):
+    result = CliRunner().invoke(cli, ["query", str(root), sql, "--format", "json"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_query_cannot_read_a_file_outside_the_snapshots(series_root, tmp_path):
+    secret = tmp_path / "client-secret"
+    secret.write_text("s3cr3t-value-never-shown")
+    output = refused(series_root, f"select content from read_text('{secret}')")
+    assert "s3cr3t-value-never-shown" not in output
+    assert "only the snapshot files" in output
+
+
+def test_query_cannot_read_etc_shadow(series_root):
+    output = refused(series_root, "select * from read_text('/etc/shadow')")
+    assert "only the snapshot files" in output
+
+
+def test_query_cannot_copy_over_a_snapshot_file(series_copy):
+    from entra_kri.analysis.snapshot import open_snapshot
+    tenant_dir = series_copy / TENANT_ID
+    target = sorted(tenant_dir.glob("*/users.ndjson.gz"))[0]
+    before = target.read_bytes()
+    output = refused(series_copy, f"copy (select 42 as pwned) to '{target}' "
+                                  "(format json, use_tmp_file false)")
+    assert "one SELECT" in output
+    assert target.read_bytes() == before
+    open_snapshot(target.parent)  # still verifies
+
+
+def test_query_cannot_copy_to_a_new_file(series_root, tmp_path):
+    target = tmp_path / "out.csv"
+    refused(series_root, f"copy (select 1) to '{target}'")
+    assert not target.exists()
+
+
+def test_query_cannot_hide_a_copy_after_a_select(series_root, tmp_path):
+    target = tmp_path / "out.csv"
+    refused(series_root, f"select 1; copy (select 1) to '{target}'")
+    assert not target.exists()
+
+
+def test_query_cannot_attach_a_database(series_root, tmp_path):
+    refused(series_root, f"attach '{tmp_path / 'other.duckdb'}' as other")
+    assert not (tmp_path / "other.duckdb").exists()
+
+
+def test_query_cannot_install_or_load_an_extension(series_root):
+    for sql in ("install httpfs", "load httpfs"):
+        assert "one SELECT" in refused(series_root, sql)
+
+
+def test_query_cannot_reach_the_network(series_root):
+    output = refused(series_root, "select * from read_csv('https://example.com/x.csv')")
+    assert "only the snapshot files" in output
+
+
+def test_query_cannot_turn_its_sandbox_off(series_root):
+    assert "one SELECT" in refused(series_root, "set enable_external_access = true")
+
+
+def test_the_query_connection_itself_refuses_writes_and_settings(series_copy, tmp_path):
+    """Behind the one-SELECT rule, DuckDB's own sandbox refuses the other escapes.
+
+    (Not a COPY over a snapshot file: DuckDB's allowed_paths permit writing, so the
+    one-SELECT rule alone stops that, as test_query_cannot_copy_over_a_snapshot_file shows.)
+    """
+    with history_connection(series_copy) as con:
+        assert con.execute("select count(*) from users").fetchone()[0] > 0
+        for sql in (f"copy (select 1) to '{tmp_path / 'x.csv'}'",
+                    f"attach '{tmp_path / 'x.duckdb'}'",
+                    "install httpfs",
+                    "set enable_external_access = true",
+                    "set allowed_directories = ['/']",
+                    "set autoload_known_extensions = true"):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql)
+    assert not list(tmp_path.glob("x.*"))

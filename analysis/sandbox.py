@@ -1,0 +1,52 @@
+"""The sandbox of ad-hoc SQL (`entra-kri query`): read the verified snapshot files, nothing else.
+
+Two layers, because neither is enough alone (measured on DuckDB 2.0.1):
+
+- `lock_down` lets the connection open only the listed files (`allowed_paths`),
+  then turns off every other file, network and extension access and locks the
+  configuration so SQL cannot turn it back on. DuckDB's `allowed_paths` allows
+  writing to those files as well as reading them, so this layer alone would
+  let `COPY ... TO` overwrite a snapshot file.
+- `require_one_select` refuses anything but a single SELECT statement (which
+  includes `WITH`, `FROM`-first, `DESCRIBE`, `SUMMARIZE`, `SHOW`), so COPY,
+  ATTACH, INSTALL, LOAD, SET, PRAGMA and EXPORT never reach the connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from entra_kri.errors import ConfigurationError
+
+SANDBOX_FIX = (
+    "The query command reads only the snapshot files, through the views (snapshots and one per "
+    "collection): it has no access to other files, the network or extensions, and "
+    "cannot write. To keep a result, use --format csv or json and redirect the output."
+)
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, readable: Iterable[Path]) -> None:
+    """From now on `con` opens only the files in `readable`; no setting can undo that."""
+    con.execute("set allowed_paths = ?", [[str(path) for path in readable]])
+    con.execute("set allowed_directories = []")
+    con.execute("set autoinstall_known_extensions = false")
+    con.execute("set autoload_known_extensions = false")
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+
+
+def require_one_select(sql: str) -> None:
+    """ConfigurationError unless `sql` is exactly one SELECT statement."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise ConfigurationError(f"The query failed: {str(exc).splitlines()[0]}",
+                                 "Check the SQL's syntax.") from exc
+    kinds = [statement.type for statement in statements]
+    if kinds != [duckdb.StatementType.SELECT]:
+        found = ", ".join(kind.name for kind in kinds) or "no statement"
+        raise ConfigurationError(
+            f"query runs one SELECT statement; this SQL holds: {found}.", SANDBOX_FIX)
