@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
+from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_copy
 from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
 
 import entra_kri
@@ -95,17 +96,32 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     however many KRIs use it. DuckDB's memory is capped and spills to a temporary
     directory, so a tenant of a million users fits the analysis' memory budget.
     The session runs in UTC and `getvariable('snapshot_dir')` names the snapshot.
+    A snapshot holding a lone UTF-16 surrogate, which DuckDB's JSON reader refuses,
+    is staged from a readable copy (analysis/surrogates.py).
     """
+    try:
+        return _stage(snapshot, snapshot.path)
+    except READ_ERRORS as exc:
+        if not is_lone_surrogate_error(exc):
+            raise _unreadable(snapshot, "staging", exc) from exc
+    files = ["manifest.json", *(entry["file"] for entry in snapshot.manifest["collections"])]
+    with readable_copy(snapshot.path, files) as readable:
+        try:
+            return _stage(snapshot, readable)
+        except READ_ERRORS as exc:
+            raise _unreadable(snapshot, "staging", exc) from exc
+
+
+def _stage(snapshot: Snapshot, source_dir: Path) -> duckdb.DuckDBPyConnection:
+    """`connect(snapshot)`, with staging read from the files in `source_dir`."""
     con = duckdb.connect(":memory:", config={
         "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
+        con.execute("set variable snapshot_dir = ?", [str(source_dir.resolve())])
         for layer, kind in LAYERS:
             create_views(con, layer, kind)
-    except READ_ERRORS as exc:
-        con.close()
-        raise _unreadable(snapshot, "staging", exc) from exc
+        con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
     except BaseException:
         con.close()
         raise

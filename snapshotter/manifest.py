@@ -35,7 +35,6 @@ class CollectionRecord:
     error: dict[str, str] | None = None
     items: int = 0
     pages: int = 0
-    requests: int = 0
     file: str = ""
     bytes: int = 0
     sha256: str = ""

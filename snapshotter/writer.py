@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,27 @@ COLLECTION_SUFFIX = ".ndjson.gz"
 GZIP_LEVEL = 6  # as small as 9 on Graph's JSON, for a third of the CPU
 
 
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# A surrogate code point left in a decoded str is a lone one (json pairs the others).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_json(text: str) -> bytes:
+    """JSON text as UTF-8, a lone UTF-16 surrogate kept as the escape Graph sent.
+
+    `"\\ud800"` is legal JSON but has no UTF-8 form: it is written back as the
+    six-character escape (lower-case hex), so the file stays valid UTF-8 and
+    reads back as the same string.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+
+
 def encode_line(obj: dict[str, Any]) -> bytes:
     """One NDJSON line: compact JSON, UTF-8, as every collection file holds it."""
-    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    return utf8_json(_LINE_ENCODER.encode(obj) + "\n")
 
 
 @dataclass(frozen=True)
@@ -111,9 +130,8 @@ class SnapshotWriter:
 
     def commit(self, manifest: dict[str, Any]) -> Path:
         path = self.partial_dir / MANIFEST
-        with path.open("w", encoding="utf-8") as out:
-            json.dump(manifest, out, indent=2, ensure_ascii=False)
-            out.write("\n")
+        with path.open("wb") as out:
+            out.write(utf8_json(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
             out.flush()
             os.fsync(out.fileno())
         self.partial_dir.rename(self.final_dir)

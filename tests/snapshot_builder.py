@@ -122,7 +122,6 @@ def build_snapshot(
             "error": None,
             "items": 0 if status else len(items),
             "pages": 1,
-            "requests": 1,
             "file": file_name,
             "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),

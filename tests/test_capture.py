@@ -240,3 +240,12 @@ def test_ctrl_c_stops_the_capture_soon_and_leaves_nothing(tmp_path):
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode != 0 and "Aborted" in stderr
     assert not [p for p in tmp_path.rglob("*") if p.is_file() or p.name.endswith(".partial")]
+
+
+def test_the_manifest_records_pages_and_no_request_count(fake, demo_tenant, tmp_path):
+    # A per-collection "requests" field once read 0 for collections of many pages; it is
+    # gone (docs/snapshot-format.md): pages are recorded, the run's requests in its log.
+    snapshot = capture(fake, demo_tenant, tmp_path)
+    for entry in manifest_of(snapshot)["collections"]:
+        assert "requests" not in entry
+    assert collection_entry(snapshot, "users")["pages"] >= 1

@@ -45,3 +45,11 @@ def test_an_existing_snapshot_is_never_overwritten(tmp_path):
     writer.commit({})
     with pytest.raises(SnapshotError, match="already exists"):
         SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+
+
+def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
+    objects = [{"id": "1", "displayName": "a\ud800b\U0001f600\udfff"}]
+    writer, written = _write(tmp_path, "20261127T000000Z", objects)
+    line = gzip.decompress((writer.partial_dir / written.file).read_bytes())
+    assert line == '{"id":"1","displayName":"a\\ud800b\U0001f600\\udfff"}\n'.encode()
+    assert json.loads(line) == objects[0]

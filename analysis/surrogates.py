@@ -1,0 +1,70 @@
+"""Lone UTF-16 surrogates: legal JSON that DuckDB's JSON reader refuses.
+
+A snapshot keeps a lone surrogate as the JSON escape Graph sent (`\\ud800`,
+docs/snapshot-format.md). DuckDB refuses such a string, so staging reads a
+snapshot holding one through a readable copy: each file that holds a lone
+surrogate escape is rewritten with U+FFFD, the replacement character, in its
+place; every other file is linked as it is. The snapshot itself is never changed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+# An escaped backslash (kept), a surrogate pair (kept), or a lone surrogate escape.
+_ESCAPE = re.compile(rb"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                     rb"|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_LENGTH = len(rb"\ud800")
+REPLACEMENT = rb"\ufffd"
+
+
+def is_lone_surrogate_error(exc: duckdb.Error) -> bool:
+    """Whether DuckDB refused a JSON string for a lone surrogate escape."""
+    return "surrogate in string" in str(exc)
+
+
+def replace_lone_surrogates(json_text: bytes) -> bytes:
+    """`json_text` with each lone surrogate escape replaced by the escape of U+FFFD."""
+    return _ESCAPE.sub(lambda m: REPLACEMENT if len(m.group()) == _LONE_LENGTH else m.group(),
+                       json_text)
+
+
+@contextmanager
+def readable_copy(snapshot_dir: Path, files: list[str]) -> Iterator[Path]:
+    """A temporary directory holding `files` of `snapshot_dir` as DuckDB can read them."""
+    with tempfile.TemporaryDirectory(prefix="entra-kri-readable-") as tmp:
+        copy = Path(tmp)
+        for name in files:
+            source = snapshot_dir / name
+            if _holds_surrogate_escape(source):
+                _write_replaced(source, copy / name)
+            else:
+                (copy / name).symlink_to(source.resolve())
+        yield copy
+
+
+def _is_gzip(path: Path) -> bool:
+    return path.name.endswith(".gz")
+
+
+def _holds_surrogate_escape(path: Path) -> bool:
+    opener = gzip.open if _is_gzip(path) else open
+    with opener(path, "rb") as lines:
+        return any(_SURROGATE_ESCAPE.search(line) for line in lines)
+
+
+def _write_replaced(source: Path, target: Path) -> None:
+    if _is_gzip(source):
+        with gzip.open(source, "rb") as lines, gzip.open(target, "wb", compresslevel=1) as out:
+            for line in lines:
+                out.write(replace_lone_surrogates(line))
+    else:
+        target.write_bytes(replace_lone_surrogates(source.read_bytes()))
