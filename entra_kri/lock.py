@@ -1,17 +1,37 @@
 """One lock per tenant under the snapshot root, so two runs never write the same tenant.
 
-The lock file holds the holder's pid, host and start time. A lock whose process
-is gone (a crashed run, a rebooted host) is taken over with a warning.
+The lock holds the holder's pid, host, start time and a random token. Two parts:
+
+- `LockFileStore` is where the lock lives, behind three operations that a
+  create-only object store offers as well (a later lease in object storage
+  implements the same three): `create` (all or nothing, fails if a lock
+  exists), `read` (the lock's content, age and identity), and `remove_if`
+  (remove the lock only while it is still the one that was read, and only once).
+- `tenant_lock` is the policy: a lock whose process is gone (same host, pid not
+  running) is stale, and so is an empty or unreadable lock older than
+  `UNREADABLE_STALE_AFTER` (a lock is never empty for longer than its write takes).
+  A stale lock is taken over with a warning; a live one raises LockedError.
+
+Atomicity (docs/operations.md, "The tenant lock"): the lock is written to a
+temporary file, then hard-linked to `.lock`, so it appears complete or not at
+all, and a failed write (disk full) leaves nothing behind. Of several processes taking over the same
+stale lock, only the one that creates its take-over guard (a file named after
+the stale lock's identity, created exclusively) removes it; then all race to
+create the new lock, which exactly one wins.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +39,80 @@ from typing import Any
 from entra_kri.errors import EntraKriError
 
 LOCK_FILE = ".lock"
+UNREADABLE_STALE_AFTER = 300  # seconds
 log = logging.getLogger("entra_kri.lock")
 
 
 class LockedError(EntraKriError):
     """Another live run holds the tenant's lock."""
+
+
+@dataclass(frozen=True)
+class LockState:
+    """A lock as read: its holder (None when empty or unreadable), age and identity."""
+
+    holder: dict[str, Any] | None
+    age_seconds: float
+    identity: str
+
+
+class LockFileStore:
+    """The lock as a file: created whole or not at all, removed only as it was read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def create(self, holder: Mapping[str, Any]) -> bool:
+        """Write the lock unless one exists; False if one does. OSError if the write fails."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            try:
+                os.write(fd, json.dumps(dict(holder)).encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.link(temporary, self.path)
+        except FileExistsError:
+            return False
+        finally:
+            with suppress(FileNotFoundError):
+                temporary.unlink()
+        return True
+
+    def read(self) -> LockState | None:
+        """The lock as it is now, or None when there is none."""
+        try:
+            with self.path.open("rb") as handle:
+                stat = os.fstat(handle.fileno())
+                content = handle.read()
+        except FileNotFoundError:
+            return None
+        try:
+            holder = json.loads(content)
+        except ValueError:
+            holder = None
+        identity = hashlib.sha256(
+            f"{stat.st_ino}:{stat.st_mtime_ns}:".encode() + content).hexdigest()[:32]
+        return LockState(holder if isinstance(holder, dict) else None,
+                         time.time() - stat.st_mtime, identity)
+
+    def remove_if(self, seen: LockState) -> bool:
+        """Remove the lock if it is still `seen`; True for the one caller that removed it."""
+        guard = self.path.with_name(f"{self.path.name}.takeover-{seen.identity}")
+        try:
+            os.close(os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        try:
+            current = self.read()
+            if current is None or current.identity != seen.identity:
+                return False
+            self.path.unlink()
+            return True
+        finally:
+            guard.unlink()
 
 
 def _alive(pid: int) -> bool:
@@ -36,42 +125,69 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _holder(path: Path) -> dict[str, Any]:
-    try:
-        holder = json.loads(path.read_text(encoding="utf-8"))
-        return holder if isinstance(holder, dict) else {}
-    except (OSError, ValueError):
-        return {}
+def _stale_because(state: LockState, host: str) -> str | None:
+    """Why the lock may be taken over, or None while its holder may still be running."""
+    holder = state.holder
+    if holder is None or not isinstance(holder.get("pid"), int):
+        if state.age_seconds > UNREADABLE_STALE_AFTER:
+            return (f"it is empty or unreadable and {state.age_seconds / 60:.0f} minutes old "
+                    "(a run interrupted while writing it)")
+        return None
+    if holder.get("host") == host and not _alive(holder["pid"]):
+        return f"process {holder['pid']} (started {holder.get('started', '?')}) is gone"
+    return None
+
+
+def _locked(path: Path, state: LockState) -> LockedError:
+    holder = state.holder
+    if holder is None or not isinstance(holder.get("pid"), int):
+        return LockedError(
+            f"The lock {path} is empty or unreadable, and only "
+            f"{state.age_seconds:.0f} seconds old: another run may be writing it.",
+            f"Run again in a few minutes: a lock like this older than "
+            f"{UNREADABLE_STALE_AFTER // 60} minutes is taken over.",
+        )
+    return LockedError(
+        f"Another run holds {path} (pid {holder['pid']} on {holder.get('host', '?')}, "
+        f"started {holder.get('started', '?')}).",
+        "Wait for it to finish. If that process is gone and the lock was left on "
+        "another host, delete the lock file.",
+    )
 
 
 @contextmanager
-def tenant_lock(tenant_dir: Path) -> Iterator[None]:
-    """Hold `tenant_dir/.lock` for the block; LockedError if a live run holds it."""
-    tenant_dir.mkdir(parents=True, exist_ok=True)
-    path = tenant_dir / LOCK_FILE
-    me = {"pid": os.getpid(), "host": socket.gethostname(),
+def hold(store: LockFileStore, attempts: int = 3) -> Iterator[None]:
+    """Hold the lock in `store` for the block; LockedError if a live run holds it."""
+    host = socket.gethostname()
+    me = {"pid": os.getpid(), "host": host, "token": uuid.uuid4().hex,
           "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            holder = _holder(path)
-            pid, host = holder.get("pid"), holder.get("host")
-            if isinstance(pid, int) and host == me["host"] and not _alive(pid):
-                log.warning("Taking over the lock %s left by process %s (started %s), which "
-                            "is gone.", path, pid, holder.get("started", "?"))
-                path.unlink(missing_ok=True)
-                continue
-            raise LockedError(
-                f"Another run holds {path} (pid {pid} on {host}, started "
-                f"{holder.get('started', '?')}).",
-                "Wait for it to finish. If that process is gone and the lock was left on "
-                "another host, delete the lock file.",
-            ) from None
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(me, out)
-        break
+    for _attempt in range(attempts):
+        if store.create(me):
+            break
+        state = store.read()
+        if state is None:
+            continue  # released meanwhile: try again
+        reason = _stale_because(state, host)
+        if reason is None:
+            raise _locked(store.path, state)
+        if store.remove_if(state):
+            log.warning("Taking over the lock %s: %s.", store.path, reason)
+    else:
+        raise LockedError(
+            f"The lock {store.path} could not be taken after {attempts} attempts: other "
+            "runs are taking it at the same time, or a take-over was interrupted.",
+            f"Run again. If this repeats and no run is in progress, delete {store.path} "
+            f"and any {store.path.name}.takeover-* file beside it.",
+        )
+    mine = store.read()
     try:
         yield
     finally:
-        path.unlink(missing_ok=True)
+        if mine is None or not store.remove_if(mine):
+            log.warning("The lock %s is no longer ours (removed or replaced while we held "
+                        "it): left as it is.", store.path)
+
+
+def tenant_lock(tenant_dir: Path) -> AbstractContextManager[None]:
+    """Hold `tenant_dir/.lock` for the block; LockedError if a live run holds it."""
+    return hold(LockFileStore(tenant_dir / LOCK_FILE))
