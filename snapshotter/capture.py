@@ -51,8 +51,8 @@ class CaptureCancelled(EntraKriError):
     """Another step of the capture failed; this one stopped at a page boundary."""
 
 
-class ObjectSink(Protocol):
-    def write(self, obj: dict[str, Any]) -> None: ...
+class PageSink(Protocol):
+    def write_page(self, objects: Sequence[dict[str, Any]]) -> None: ...
 
 
 @dataclass
@@ -79,18 +79,22 @@ class CaptureRun:
         log.warning("%s", message)
         self.warnings.append(message)
 
-    def copy(self, record: CollectionRecord, url: str, out: ObjectSink,
+    def copy(self, record: CollectionRecord, url: str, out: PageSink,
              context: dict[str, Any] | None = None,
              on_item: Callable[[dict[str, Any]], None] | None = None) -> None:
-        """Stream every page of `url` into `out`, adding `context` fields to each object."""
+        """Stream every page of `url` into `out`, adding `context` fields to each object.
+
+        `out` takes the page and the next one is requested at once, while the
+        page is written (snapshotter/writer.py).
+        """
         for page in fetch_pages(self.client, url):
             if self.cancel.is_set():
                 raise CaptureCancelled(f"{record.name}: stopped because another step failed.")
             record.pages += 1
-            for item in page:
-                if on_item:
+            if on_item:
+                for item in page:
                     on_item(item)
-                out.write({**item, **context} if context else item)
+            out.write_page([{**item, **context} for item in page] if context else page)
             self.observer.page(record.name, len(page))
 
     def capture(self, collection: c.Collection, urls: Sequence[str] = (),

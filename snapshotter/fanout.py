@@ -19,17 +19,20 @@ Job = TypeVar("Job")
 Result = TypeVar("Result")
 
 
+SPOOL_BLOCK = 1 << 20  # bytes of a spool handed to the collection file at once
+
+
 class Spool:
-    """An uncompressed NDJSON scratch file with the same `write` as a CollectionFile."""
+    """An uncompressed NDJSON scratch file with the same `write_page` as a CollectionFile."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._out = path.open("wb")
         self.items = 0
 
-    def write(self, obj: dict[str, Any]) -> None:
-        self._out.write(encode_line(obj))
-        self.items += 1
+    def write_page(self, objects: Sequence[dict[str, Any]]) -> None:
+        self._out.write(b"".join(map(encode_line, objects)))
+        self.items += len(objects)
 
     def close(self) -> None:
         self._out.close()
@@ -50,8 +53,8 @@ def fan_out(jobs: Sequence[Job], work: Callable[[Job, Spool], Result], out: Coll
         results = [future.result() for future in futures]
         for spool in spools:
             with spool.path.open("rb") as lines:
-                for line in lines:
-                    out.write_line(line)
+                for block in iter(lambda: lines.read(SPOOL_BLOCK), b""):
+                    out.write_lines(block, block.count(b"\n"))
         return results
     finally:
         for spool in spools:

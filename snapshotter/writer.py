@@ -1,13 +1,23 @@
-"""Writing a snapshot: streamed gzip NDJSON files in a hidden directory, renamed when whole."""
+"""Writing a snapshot: streamed gzip NDJSON files in a hidden directory, renamed when whole.
+
+Each collection file has its own writer thread: the capture hands it a whole page
+and goes on to request the next one while that page is encoded, compressed and
+hashed. At most `PAGES_IN_FLIGHT` pages wait in the hand-off, so memory stays flat
+however large the collection, and the file holds the pages in the order given.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
 import os
+import queue
 import re
 import shutil
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -17,7 +27,7 @@ from entra_kri.errors import SnapshotError
 MANIFEST = "manifest.json"
 COLLECTION_SUFFIX = ".ndjson.gz"
 GZIP_LEVEL = 6  # as small as 9 on Graph's JSON, for a third of the CPU
-
+PAGES_IN_FLIGHT = 2  # pages handed to a writer thread and not yet written
 
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # A surrogate code point left in a decoded str is a lone one (json pairs the others).
@@ -40,6 +50,11 @@ def utf8_json(text: str) -> bytes:
 def encode_line(obj: dict[str, Any]) -> bytes:
     """One NDJSON line: compact JSON, UTF-8, as every collection file holds it."""
     return utf8_json(_LINE_ENCODER.encode(obj) + "\n")
+
+
+def open_sink(path: Path) -> BinaryIO:
+    """Where a snapshot file's bytes go: the one place that opens it for writing."""
+    return path.open("wb")
 
 
 @dataclass(frozen=True)
@@ -69,29 +84,47 @@ class _HashingWriter:
         self.raw.flush()
 
 
-class CollectionFile:
-    """One collection's NDJSON, written object by object so memory stays flat.
+_DONE = None  # what tells a writer thread that no more pages come
 
-    gzip with mtime 0 and no file name: the same objects give the same bytes.
+
+class CollectionFile:
+    """One collection's NDJSON, gzip with mtime 0 and no file name (the same objects
+    give the same bytes), written page by page by its own thread.
+
+    A failure of the writer thread (a full disk, say) is raised by the next
+    `write_page` or by `close`.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._raw = path.open("wb")
+        self._raw = open_sink(path)
         self._sink = _HashingWriter(self._raw)
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._sink, mtime=0,
                                    compresslevel=GZIP_LEVEL)
         self.items = 0
+        self._pages: queue.Queue[Sequence[dict[str, Any]] | bytes | None] = queue.Queue(
+            PAGES_IN_FLIGHT)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._write_pages, name=f"write {path.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def write_page(self, objects: Sequence[dict[str, Any]]) -> None:
+        """Hand a page of objects to the writer thread (waits while it is behind)."""
+        self._hand_over(objects, len(objects))
 
     def write(self, obj: dict[str, Any]) -> None:
-        self.write_line(encode_line(obj))
+        self.write_page((obj,))
 
-    def write_line(self, line: bytes) -> None:
-        """An already encoded NDJSON line (from a spool, say)."""
-        self._gzip.write(line)
-        self.items += 1
+    def write_lines(self, lines: bytes, count: int) -> None:
+        """`count` already encoded NDJSON lines (from a spool, say)."""
+        self._hand_over(lines, count)
 
     def close(self) -> WrittenFile:
+        self._stop()
+        if self._failure is not None:
+            self._release()
+            raise self._failure
         self._gzip.close()
         self._raw.flush()
         os.fsync(self._raw.fileno())
@@ -101,17 +134,45 @@ class CollectionFile:
 
     def discard(self) -> None:
         """Drop what was written, e.g. to capture the collection again another way."""
-        self._gzip.close()
+        self._stop()
+        self._release()
+        self.path.unlink(missing_ok=True)
+
+    def _hand_over(self, page: Sequence[dict[str, Any]] | bytes, count: int) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self.items += count
+        self._pages.put(page)
+
+    def _write_pages(self) -> None:
+        """The writer thread: encode, compress and hash each page; after a failure, take
+        the remaining pages without writing them so that no hand-over blocks."""
+        while (page := self._pages.get()) is not _DONE:
+            if self._failure is not None:
+                continue
+            try:
+                self._gzip.write(page if isinstance(page, bytes)
+                                 else b"".join(map(encode_line, page)))
+            except BaseException as exc:  # raised in the capture's thread instead
+                self._failure = exc
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._pages.put(_DONE)
+            self._thread.join()
+
+    def _release(self) -> None:
+        with contextlib.suppress(OSError):  # the file is dropped; its failure was reported
+            self._gzip.close()
         self._raw.close()
-        self.path.unlink()
 
 
 class SnapshotWriter:
     """A snapshot under construction in `ROOT/<tenant>/.<id>.partial/`.
 
     `commit()` writes the manifest last and renames the directory into place,
-    so `ROOT/<tenant>/<id>/` only ever exists complete; `abort()` removes the
-    partial directory after a failure.
+    so `ROOT/<tenant>/<id>/` only ever exists complete; `abort()` stops every
+    writer thread and removes the partial directory after a failure.
     """
 
     def __init__(self, root: Path, tenant_id: str, snapshot_id: str) -> None:
@@ -124,13 +185,16 @@ class SnapshotWriter:
                 "Snapshots are named by the second they were taken; wait a second and run again.",
             )
         self.partial_dir.mkdir(parents=True, exist_ok=False)
+        self._files: list[CollectionFile] = []
 
     def open_collection(self, name: str) -> CollectionFile:
-        return CollectionFile(self.partial_dir / f"{name}{COLLECTION_SUFFIX}")
+        collection_file = CollectionFile(self.partial_dir / f"{name}{COLLECTION_SUFFIX}")
+        self._files.append(collection_file)
+        return collection_file
 
     def commit(self, manifest: dict[str, Any]) -> Path:
         path = self.partial_dir / MANIFEST
-        with path.open("wb") as out:
+        with open_sink(path) as out:
             out.write(utf8_json(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
             out.flush()
             os.fsync(out.fileno())
@@ -138,6 +202,8 @@ class SnapshotWriter:
         return self.final_dir
 
     def abort(self) -> None:
+        for collection_file in self._files:
+            collection_file.discard()
         shutil.rmtree(self.partial_dir, ignore_errors=True)
 
 

@@ -1,10 +1,14 @@
 """Snapshot writing (snapshotter/writer.py): deterministic files, complete or absent."""
 
+import errno
 import gzip
+import io
 import json
+import threading
 
 import pytest
-from entra_kri.snapshotter.writer import SnapshotWriter, sha256_of
+from entra_kri.snapshotter import writer as writer_module
+from entra_kri.snapshotter.writer import PAGES_IN_FLIGHT, SnapshotWriter, sha256_of
 
 from entra_kri.errors import SnapshotError
 
@@ -12,8 +16,7 @@ from entra_kri.errors import SnapshotError
 def _write(root, snapshot_id, objects):
     writer = SnapshotWriter(root, "tenant", snapshot_id)
     out = writer.open_collection("users")
-    for obj in objects:
-        out.write(obj)
+    out.write_page(objects)
     return writer, out.close()
 
 
@@ -53,3 +56,67 @@ def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
     line = gzip.decompress((writer.partial_dir / written.file).read_bytes())
     assert line == '{"id":"1","displayName":"a\\ud800b\U0001f600\\udfff"}\n'.encode()
     assert json.loads(line) == objects[0]
+
+
+def test_a_page_is_handed_over_before_it_is_written_and_order_is_kept(tmp_path, monkeypatch):
+    release = threading.Event()
+    real_encode = writer_module.encode_line
+
+    def slow_encode(obj):
+        release.wait(5)
+        return real_encode(obj)
+
+    monkeypatch.setattr(writer_module, "encode_line", slow_encode)
+    writer = SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+    out = writer.open_collection("users")
+    pages = [[{"id": f"{p}-{i}"} for i in range(3)] for p in range(PAGES_IN_FLIGHT + 2)]
+    # The writer thread holds the first page; PAGES_IN_FLIGHT more wait in the hand-off.
+    for page in pages[:PAGES_IN_FLIGHT + 1]:
+        out.write_page(page)
+    blocked = threading.Thread(target=out.write_page, args=(pages[-1],))
+    blocked.start()
+    blocked.join(0.3)
+    assert blocked.is_alive(), "a hand-off beyond PAGES_IN_FLIGHT pages must wait"
+    release.set()
+    blocked.join(5)
+    written = out.close()
+    lines = gzip.decompress((writer.partial_dir / written.file).read_bytes()).splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [o["id"] for p in pages for o in p]
+    assert written.items == len(lines)
+
+
+class FullDisk(io.RawIOBase):
+    """Takes the gzip header, then fails as a full disk does."""
+
+    written = 0
+
+    def write(self, data):
+        if self.written >= 10:  # a gzip header is 10 bytes
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.written += len(data)
+        return len(data)
+
+    def fileno(self):
+        raise OSError("no file")
+
+
+def test_a_write_failure_in_the_writer_thread_is_raised_in_the_capture(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "open_sink", lambda path: FullDisk())
+    writer = SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+    out = writer.open_collection("users")
+    with pytest.raises(OSError, match="No space left"):
+        for _ in range(50):  # gzip buffers: the sink sees bytes after some pages
+            out.write_page([{"id": "x" * 1000, "n": n} for n in range(2000)])
+        out.close()
+    writer.abort()
+    assert not out._thread.is_alive()
+    assert not writer.partial_dir.exists()
+
+
+def test_abort_stops_the_writer_threads_of_unfinished_files(tmp_path):
+    writer = SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+    out = writer.open_collection("users")
+    out.write_page([{"id": "1"}])
+    writer.abort()
+    assert not out._thread.is_alive()
+    assert list((tmp_path / "tenant").iterdir()) == []
