@@ -21,7 +21,8 @@ def _log(message: str) -> None:
 
 @click.command()
 @click.option("--sizes", default=lambda: os.environ.get("SIZE") or "S,M", show_default="S,M",
-              help="Comma-separated tenant sizes: S (1k users), M (100k), L (1M).")
+              help="Comma-separated tenant sizes: S (1k users), M (100k), L (1M), or a number "
+              "of users (e.g. 20000).")
 @click.option("--latency", default=0.150, show_default=True,
               help="Seconds the fake waits before answering each request.")
 @click.option("--seed", default=1, show_default=True, help="Seed of the synthetic tenants.")
@@ -43,10 +44,11 @@ def main(sizes: str, latency: float, seed: int, trend_days: int, trend_budget: f
          directory_units: bool, work: Path, results: Path) -> None:
     """Benchmark capture and analysis on synthetic tenants against the Graph fake."""
     chosen = [s.strip().upper() for s in sizes.split(",") if s.strip()]
-    unknown = [s for s in chosen if s not in SIZES]
+    unknown = [s for s in chosen if s not in SIZES and not (s.isdigit() and int(s) >= 20)]
     if unknown:
-        raise click.BadParameter(f"unknown size {', '.join(unknown)}; use S, M or L",
-                                 param_hint="--sizes")
+        raise click.BadParameter(
+            f"unknown size {', '.join(unknown)}; use S, M, L or a number of users (>= 20)",
+            param_hint="--sizes")
     settings = Settings(latency=latency, seed=seed, directory_units=directory_units,
                         baseline=baseline, work=work.resolve())
     report = {

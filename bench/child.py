@@ -6,14 +6,15 @@ imports excluded) and prints one JSON object on stdout. The client secret comes 
 environment variable BENCH_CLIENT_SECRET, never from the command line.
 
 Jobs: `capture` (entra-kri's take_snapshot), `baseline` (bench/baseline.py), `analysis`
-(compute_kris), `scan` (DuckDB count(*) over each collection file), `trend`
-(kri_history over a root of snapshots).
+(compute_kris), `scan` (DuckDB's typed read of the columns staging reads, file by file),
+`trend` (kri_history over a root of snapshots).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import tracemalloc
@@ -86,21 +87,41 @@ def analysis(spec: dict[str, Any]) -> dict[str, Any]:
     return _measure(work)
 
 
+def typed_reads(sql: str) -> list[str]:
+    """Every `read_json(...)` call in a staging file's SQL, parentheses balanced."""
+    calls = []
+    for start in (m.start() for m in re.finditer(r"\bread_json\(", sql)):
+        depth = 0
+        for end in range(start + len("read_json"), len(sql)):
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            if depth == 0:
+                calls.append(sql[start:end + 1])
+                break
+    return calls
+
+
 def scan(spec: dict[str, Any]) -> dict[str, Any]:
+    """DuckDB's typed read of exactly the columns staging reads, file by file: each
+    `read_json(...)` of analysis/sql/staging materialised into a table, as staging is."""
+    from importlib.resources import files
+
     import duckdb
 
     snapshot = Path(spec["snapshot"])
-    manifest = json.loads((snapshot / "manifest.json").read_text())
-    files = [snapshot / c["file"] for c in manifest["collections"]]
+    staging = files("entra_kri.analysis") / "sql" / "staging"
+    reads = {f"{sql.name}#{i}": call
+             for sql in sorted(staging.iterdir(), key=lambda t: t.name)
+             if sql.name.endswith(".sql")
+             for i, call in enumerate(typed_reads(sql.read_text()))}
 
     def work() -> dict[str, Any]:
         rows = {}
         with duckdb.connect(":memory:") as con:
-            for path in files:
-                rows[path.name] = con.execute(
-                    "select count(*) from read_ndjson_objects(?, compression = 'gzip')",
-                    [str(path)],
-                ).fetchone()[0]
+            con.execute("set TimeZone = 'UTC'")
+            con.execute("set variable snapshot_dir = ?", [str(snapshot.resolve())])
+            for n, (name, call) in enumerate(reads.items()):
+                con.execute(f"create table scan_{n} as select * from {call}")
+                rows[name] = con.execute(f"select count(*) from scan_{n}").fetchone()[0]
         return {"rows": rows}
 
     return _measure(work)

@@ -139,52 +139,16 @@ def _ratio(value: float, reference: float) -> float | None:
     return round(value / reference, 3) if reference else None
 
 
-def bench_size(size: str, settings: Settings, log: Any = print) -> dict[str, Any]:
-    """Capture, baseline and analysis of one size; the snapshot stays under work/size."""
-    users = SIZES[size]
-    started = time.monotonic()
-    tenant = bench_tenant(users, settings.seed, NOW)
-    limits = graph_rate_limits(users=users, directory=settings.directory_units)
-    traffic = TrafficLog()
-    work = settings.work / size
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    result: dict[str, Any] = {"size": size,
-                              "tenant": _tenant_figures(tenant, TenantShape(users))}
-    with FakeGraph(tenant, latency=settings.latency, rate_limits=limits,
-                   traffic=traffic) as fake:
-        spec = {"tenant_id": tenant.tenant_id, "client_id": tenant.client_id,
-                "graph_url": fake.graph_url, "login_url": fake.login_url,
-                "ca_bundle": fake.ca_bundle, "captured_at": NOW.isoformat()}
-        log(f"[{size}] warming the fake's sign-in index ...")
-        warm_up(fake, tenant)
-        limits.reset()
-        traffic.clear()
-        log(f"[{size}] capture ...")
-        fake_cpu = time.process_time()
-        capture = run_child("capture", {**spec, "root": str(work / "snapshots")},
-                            tenant.client_secret)
-        fake_cpu = time.process_time() - fake_cpu
-        exchanges = traffic.exchanges()
-        throttled = dict(limits.throttled)
-        path = critical_path(exchanges, settings.latency, limits.budgets, group_parents(tenant))
-        if settings.baseline:
-            limits.reset()
-            traffic.clear()
-            log(f"[{size}] baseline capture ...")
-            baseline = run_child("baseline", {**spec, "root": str(work / "baseline")},
-                                 tenant.client_secret)
-            result["baseline"] = {
-                "seconds": baseline.report["seconds"],
-                "peak_rss_mb": round(baseline.peak_rss_mb, 1),
-                "requests": baseline.report["requests"],
-                "throttled": baseline.report["throttled"],
-                "waited_seconds": baseline.report["waited_seconds"],
-                "bytes_on_disk": baseline.report["bytes_on_disk"],
-            }
+def users_of(size: str) -> int:
+    """The users of a size: S, M or L, or a number of users such as 20000."""
+    return SIZES[size] if size in SIZES else int(size)
+
+
+def _capture_figures(capture: ChildRun, exchanges: list[Any], path: Any, throttled: dict,
+                     fake_cpu: float) -> dict[str, Any]:
     snapshot = Path(capture.report["snapshot"])
     graph_ok = [e for e in exchanges if e.is_graph and e.status == 200]
-    result["capture"] = {
+    return {
         "seconds": capture.report["seconds"],
         "critical_path_seconds": round(path.seconds, 3),
         "ratio_to_critical_path": _ratio(capture.report["seconds"], path.seconds),
@@ -199,17 +163,83 @@ def bench_size(size: str, settings: Settings, log: Any = print) -> dict[str, Any
         "graph_requests_ok": len(graph_ok),
         "throttled": throttled,
         "client_stats": capture.report.get("client_stats"),
+        "load_average": round(os.getloadavg()[0], 2),
         "snapshot": str(snapshot.relative_to(REPO) if snapshot.is_relative_to(REPO)
                         else snapshot),
     }
-    if "baseline" in result:
-        result["baseline"]["ratio_to_capture"] = _ratio(result["baseline"]["seconds"],
-                                                        capture.report["seconds"])
+
+
+def bench_capture(size: str, users_bound: bool, settings: Settings, work: Path,
+                  log: Any = print) -> dict[str, Any]:
+    """One capture of a size's tenant (audit-bound, or users-bound: few sign-ins and
+    audits) against the fake, with its critical path; and the baseline capture of the
+    audit-bound tenant when the settings ask for it."""
+    users = users_of(size)
+    shape = TenantShape(users, users_bound)
+    tenant = bench_tenant(users, settings.seed, NOW, users_bound=users_bound)
+    limits = graph_rate_limits(users=users, directory=settings.directory_units)
+    traffic = TrafficLog()
+    label = f"[{size}{' users-bound' if users_bound else ''}]"
+    result: dict[str, Any] = {"tenant": _tenant_figures(tenant, shape)}
+    with FakeGraph(tenant, latency=settings.latency, rate_limits=limits,
+                   traffic=traffic) as fake:
+        spec = {"tenant_id": tenant.tenant_id, "client_id": tenant.client_id,
+                "graph_url": fake.graph_url, "login_url": fake.login_url,
+                "ca_bundle": fake.ca_bundle, "captured_at": NOW.isoformat()}
+        log(f"{label} warming the fake's sign-in index ...")
+        warm_up(fake, tenant)
+        limits.reset()
+        traffic.clear()
+        log(f"{label} capture ...")
+        fake_cpu = time.process_time()
+        capture = run_child("capture", {**spec, "root": str(work / "snapshots")},
+                            tenant.client_secret)
+        fake_cpu = time.process_time() - fake_cpu
+        exchanges = traffic.exchanges()
+        throttled = dict(limits.throttled)
+        path = critical_path(exchanges, settings.latency, limits.budgets, group_parents(tenant))
+        if settings.baseline and not users_bound:
+            limits.reset()
+            traffic.clear()
+            log(f"{label} baseline capture ...")
+            baseline = run_child("baseline", {**spec, "root": str(work / "baseline")},
+                                 tenant.client_secret)
+            result["baseline"] = {
+                "seconds": baseline.report["seconds"],
+                "peak_rss_mb": round(baseline.peak_rss_mb, 1),
+                "requests": baseline.report["requests"],
+                "throttled": baseline.report["throttled"],
+                "waited_seconds": baseline.report["waited_seconds"],
+                "bytes_on_disk": baseline.report["bytes_on_disk"],
+                "ratio_to_capture": _ratio(baseline.report["seconds"],
+                                           capture.report["seconds"]),
+            }
+    result["capture"] = _capture_figures(capture, exchanges, path, throttled, fake_cpu)
+    graph_ok = [e for e in exchanges if e.is_graph and e.status == 200]
+    snapshot = Path(capture.report["snapshot"])
     raw = sum(e.raw_bytes for e in graph_ok)
     disk = sum(f.stat().st_size for f in snapshot.iterdir())
     result["snapshot"] = {"disk_bytes": disk, "raw_json_bytes": raw,
                           "wire_bytes": sum(e.wire_bytes for e in graph_ok),
                           "ratio": _ratio(disk, raw)}
+    result["critical_path"] = path.as_dict()
+    return result
+
+
+def bench_size(size: str, settings: Settings, log: Any = print) -> dict[str, Any]:
+    """Both tenant shapes of one size, then analysis of the audit-bound snapshot; the
+    snapshots stay under work/size."""
+    started = time.monotonic()
+    work = settings.work / size
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    result: dict[str, Any] = {"size": size,
+                              **bench_capture(size, False, settings, work, log)}
+    users_bound = bench_capture(size, True, settings, work / "users-bound", log)
+    result["users_bound"] = {"tenant": users_bound["tenant"],
+                             "capture": users_bound["capture"],
+                             "critical_path": users_bound["critical_path"]}
+    snapshot = REPO / result["capture"]["snapshot"]
     log(f"[{size}] analysis ...")
     analysis = run_child("analysis", {"snapshot": str(snapshot)})
     scan = run_child("scan", {"snapshot": str(snapshot)})
@@ -222,8 +252,8 @@ def bench_size(size: str, settings: Settings, log: Any = print) -> dict[str, Any
         "scan_peak_rss_mb": round(scan.peak_rss_mb, 1),
         "rss_before_work_mb": analysis.report["rss_before_work_mb"],
         "kris": analysis.report["kris"],
+        "scan_rows": scan.report["rows"],
     }
-    result["critical_path"] = path.as_dict()
     result["bench_seconds"] = round(time.monotonic() - started, 1)
     return result
 

@@ -77,9 +77,15 @@ def _enabled_index(k: int) -> int:
 
 @dataclass(frozen=True)
 class TenantShape:
-    """How many of each object a bench tenant holds."""
+    """How many of each object a bench tenant holds.
+
+    `users_bound`: a quiet tenant, with one sign-in per 100 users (at least 100) and
+    20 audits, so that the `/users` chain, not the audit-log budget, sets the
+    critical path.
+    """
 
     users: int
+    users_bound: bool = False
 
     @property
     def registrations(self) -> int:
@@ -87,7 +93,7 @@ class TenantShape:
 
     @property
     def sign_ins(self) -> int:
-        return self.users
+        return max(100, self.users // 100) if self.users_bound else self.users
 
     @property
     def failed_sign_ins(self) -> int:
@@ -95,7 +101,7 @@ class TenantShape:
 
     @property
     def audits(self) -> int:
-        return max(20, self.users // 20)
+        return 20 if self.users_bound else max(20, self.users // 20)
 
 
 class _Objects:
@@ -271,12 +277,13 @@ def _ca(objects: _Objects, seed: int, now: datetime, roles: list[Json]) -> tuple
     return policies, group_members, groups
 
 
-def bench_tenant(users: int, seed: int = 1, now: datetime = NOW) -> FakeTenant:
+def bench_tenant(users: int, seed: int = 1, now: datetime = NOW,
+                 users_bound: bool = False) -> FakeTenant:
     """A bench tenant of `users` users (see the module docstring for what it holds)."""
     if users < 20:
         raise ValueError("a bench tenant has at least 20 users")
     now = now.astimezone(UTC).replace(microsecond=0)
-    shape = TenantShape(users)
+    shape = TenantShape(users, users_bound)
     objects = _Objects(shape, seed, now)
     roles, role_members, role_groups, role_group_objects = _roles(objects, seed, now)
     policies, ca_groups, ca_group_objects = _ca(objects, seed, now, roles)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import timedelta
+from pathlib import Path
 
+import entra_kri.analysis as analysis_package
 from entra_kri.analysis.compute import compute_kris
 from entra_kri.analysis.verify import verify_tenant
 
+from bench.child import typed_reads
 from bench.critical_path import critical_path
 from bench.series import make_series, shift_stamp
 from bench.tenants import WINDOW, TenantShape, bench_tenant, group_parents
@@ -96,3 +99,22 @@ def test_bench_tenants_hold_what_the_readme_says():
     assert set(parents) == set(tenant.group_transitive_members)
     assert bench_tenant(2000, seed=3).users[1234] == tenant.users[1234]
 
+
+
+def test_a_users_bound_tenant_has_the_same_users_and_few_sign_ins_and_audits():
+    quiet = bench_tenant(20_000, seed=3, users_bound=True)
+    busy = bench_tenant(20_000, seed=3)
+    assert len(quiet.users) == len(busy.users) and quiet.users[777] == busy.users[777]
+    assert len(quiet.sign_ins) == 200 and len(quiet.directory_audits) == 20
+    assert len(busy.sign_ins) == 20_000
+
+
+def test_the_typed_scan_reads_what_each_staging_file_reads():
+    staging = Path(analysis_package.__file__).parent / "sql" / "staging"
+    sql = (staging / "stg_users.sql").read_text()
+    (call,) = typed_reads(sql)
+    assert call.startswith("read_json(") and call.endswith(")")
+    assert "'signInActivity': 'struct(\"lastSignInDateTime\" varchar)'" in call
+    assert call.count("(") == call.count(")")
+    reads = [c for f in staging.glob("*.sql") for c in typed_reads(f.read_text())]
+    assert len(reads) == sum("read_json(" in f.read_text() for f in staging.glob("*.sql"))
