@@ -38,11 +38,13 @@ class EntraKriGroup(click.Group):
 @click.group(cls=EntraKriGroup)
 @click.version_option(__version__, prog_name="entra-kri")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Debug lines too, with the traceback of an unexpected error.")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Log lines on stderr: text, or one JSON object per line.")
-def cli(quiet: bool, log_format: str) -> None:
+def cli(quiet: bool, verbose: bool, log_format: str) -> None:
     """Snapshot Microsoft Entra ID through Graph, then compute identity-risk KRIs offline."""
-    configure_logging(log_format, quiet)
+    configure_logging(log_format, quiet, verbose)
 
 
 def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -14,21 +14,25 @@ class JsonFormatter(logging.Formatter):
     """`{"time", "level", "logger", "message"}` per record, UTC, one line each."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({
+        line = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-        }, ensure_ascii=False)
+        }
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
 
 
-def configure_logging(fmt: str = "text", quiet: bool = False) -> None:
+def configure_logging(fmt: str = "text", quiet: bool = False, verbose: bool = False) -> None:
+    """Log lines on stderr: WARNING and up with `quiet`, DEBUG and up with `verbose`."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else
                          logging.Formatter("entra-kri: %(levelname)s: %(message)s"))
     logger = logging.getLogger(LOGGER)
     logger.handlers[:] = [handler]
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False
 
 

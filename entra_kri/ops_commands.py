@@ -65,6 +65,11 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
     except EntraKriError as exc:
         record.error = exc.message
         log.error("tenant %s: %s", settings.name, exc.message)
+    except Exception as exc:  # one tenant's bug or full disk must not stop the others
+        record.error = f"{type(exc).__name__}: {exc}"
+        log.error("tenant %s: unexpected error %s (the traceback: run with --verbose)",
+                  settings.name, record.error)
+        log.debug("tenant %s: traceback of the unexpected error", settings.name, exc_info=True)
     finally:
         if client is not None:
             stats = client.stats

@@ -180,3 +180,37 @@ def test_known_secrets_never_reach_output_or_files(two_tenants, tmp_path):
         if path.suffix == ".gz":
             data = gzip.decompress(data)
         assert not any(secret in data for secret in secrets), path
+
+
+@allow_loopback
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"),
+                                   KeyError("a bug")], ids=["disk_full", "bug"])
+def test_run_all_tries_every_tenant_after_an_unexpected_error(two_tenants, tmp_path,
+                                                              monkeypatch, error):
+    """One tenant's unexpected error is recorded with its type and message; the next
+    tenant still runs; the exit status is 1; the traceback goes to the debug log only.
+
+    The error is raised when the first tenant's history cache is opened, after its
+    snapshot was taken."""
+    import duckdb
+
+    config, env, demo, volume = two_tenants
+    real_connect = duckdb.connect
+
+    def failing_for_demo(database=":memory:", *args, **kwargs):
+        if demo.tenant_id in str(database):
+            raise error
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", failing_for_demo)
+    result = invoke("run", "--all", "--config", str(config), env=env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert f"{type(error).__name__}: " in result.stderr
+    demo_run = json.loads((tmp_path / "snaps" / demo.tenant_id / "runs.ndjson").read_text())
+    assert demo_run["outcome"] == "failed"
+    assert demo_run["error"] == f"{type(error).__name__}: {error}"
+    volume_run = json.loads((tmp_path / "snaps" / volume.tenant_id / "runs.ndjson").read_text())
+    assert volume_run["outcome"] == "ok"
+    debug = invoke("--verbose", "run", "--tenant", "demo", "--config", str(config), env=env)
+    assert debug.exit_code == 1 and "Traceback" in debug.stderr
