@@ -15,6 +15,7 @@ from entra_kri import __version__
 from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
 from entra_kri.errors import EntraKriError
+from entra_kri.lake_commands import register as register_lake_commands
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import configure_logging, show_progress
 from entra_kri.ops_commands import register as register_ops_commands
@@ -220,6 +221,7 @@ def config_check(config_path: Path | None) -> None:
 register_audit_commands(cli)
 register_ops_commands(cli)
 register_report_command(cli)
+register_lake_commands(cli)
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ def code_of(text: str) -> str:
 SQL = files("entra_kri.analysis").joinpath("sql")
 KRI_FILES = sorted(f.name for f in SQL.joinpath("kri").iterdir() if f.name.endswith(".sql"))
 ALL_FILES = [
-    f for layer in ("staging", "intermediate", "kri") for f in SQL.joinpath(layer).iterdir()
+    f for layer in ("staging", "intermediate", "kri", "fleet")
+    for f in SQL.joinpath(layer).iterdir()
 ]
 
 

@@ -1,0 +1,268 @@
+"""Export verified snapshots into a Parquet lake that DuckDB and Spark both read.
+
+Layout (docs/lake.md):
+
+    LAKE/<dataset>/tenant_id=<tenant id>/month=<YYYY-MM>/data.parquet
+
+`kri_values` holds one row per (snapshot, KRI); every staging table the KRIs read
+(`stg_users`, `stg_registration`, ...) is a dataset of its own. Partitions are per
+tenant and month, not per day, so a fleet of 100 tenants captured daily for a
+quarter is 300 files per dataset rather than 9,000. A month's file is rewritten
+when a snapshot of that month is added: its existing rows are kept, the new
+snapshot's rows appended, and the new file renamed over the old one, so a reader
+sees the old file or the new one, never half of one. `kri_values` is written last
+and is the record of what the lake holds: a snapshot is in the lake when its rows
+are there, and every row carries the SHA-256 of the manifest it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+from entra_kri.analysis.compute import KRI_SLUGS, compute_one, connect
+from entra_kri.analysis.snapshot import Snapshot, open_snapshot
+from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS
+from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
+
+from entra_kri.errors import SnapshotError
+
+KRI_DATASET = "kri_values"
+DATA_FILE = "data.parquet"
+PARTITION_COLUMNS = ("tenant_id", "month")
+# Every row of every dataset says which snapshot it comes from.
+PROVENANCE_COLUMNS = {
+    "snapshot_id": "varchar",
+    "captured_at": "timestamptz",
+    "manifest_sha256": "varchar",
+}
+KRI_VALUE_COLUMNS = {
+    **PROVENANCE_COLUMNS,
+    "slug": "varchar",
+    "value": "double",
+    "degraded": "boolean",
+    "warnings": "varchar[]",
+    "sql_sha256": "varchar",
+    "tool_version": "varchar",
+}
+# A tenant id becomes a directory name: a GUID in practice, never a path.
+_SAFE_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class LakeProblem:
+    """A snapshot that was not exported, and why."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass
+class TenantExport:
+    """What one export did for one tenant directory of the snapshot root."""
+
+    tenant_dir: Path
+    exported: list[str] = field(default_factory=list)  # snapshot ids added to the lake
+    present: int = 0  # snapshots already in the lake from the same manifest
+    problems: list[LakeProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A verified snapshot whose rows wait in the scratch directory to be committed."""
+
+    tenant_id: str
+    month: str
+    snapshot_id: str
+    scratch: Path
+
+
+def export_lake(root: Path, lake: Path) -> Iterator[TenantExport]:
+    """Export every verified snapshot under `root` that `lake` does not hold yet, tenant
+    by tenant. A snapshot that fails verification, or whose manifest no longer matches
+    the rows the lake holds for it, is reported in `problems` and not exported."""
+    lake.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="entra-kri-lake-") as scratch:
+        for tenant_dir in tenant_dirs(root):
+            yield _export_tenant(tenant_dir, lake, Path(scratch) / tenant_dir.name)
+
+
+def _export_tenant(tenant_dir: Path, lake: Path, scratch: Path) -> TenantExport:
+    result = TenantExport(tenant_dir)
+    in_lake: dict[str, dict[str, str]] = {}
+    pending: list[_Pending] = []
+    for path in snapshot_dirs(tenant_dir):
+        try:
+            raw = (path / MANIFEST).read_bytes()
+            manifest = json.loads(raw)
+            tenant_id = _tenant_id(path, manifest)
+        except (OSError, ValueError, SnapshotError) as exc:
+            result.problems.append(LakeProblem(path, _reason(exc)))
+            continue
+        manifest_sha = hashlib.sha256(raw).hexdigest()
+        exported = in_lake.setdefault(tenant_id, exported_snapshots(lake, tenant_id))
+        if path.name in exported:
+            if exported[path.name] == manifest_sha:
+                result.present += 1
+            else:
+                result.problems.append(LakeProblem(path, (
+                    f"the lake holds this snapshot's rows from a manifest with SHA-256 "
+                    f"{exported[path.name]}, but its manifest.json now has SHA-256 "
+                    f"{manifest_sha}: the snapshot changed after it was exported. Run "
+                    "`entra-kri verify` on it; the lake keeps the rows it has.")))
+            continue
+        try:
+            snapshot = open_snapshot(path)
+            if snapshot.manifest != manifest:
+                raise SnapshotError(f"{path / MANIFEST} changed while it was being read.")
+            pending.append(_stage_snapshot(snapshot, tenant_id, manifest_sha, scratch))
+        except SnapshotError as exc:
+            result.problems.append(LakeProblem(path, exc.message))
+            continue
+        result.exported.append(path.name)
+    by_partition: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
+    for item in pending:
+        by_partition[(item.tenant_id, item.month)].append(item)
+    for (tenant_id, month), items in sorted(by_partition.items()):
+        _commit_partition(lake, tenant_id, month, items)
+    return result
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, SnapshotError):
+        return exc.message
+    if isinstance(exc, OSError):
+        return f"{MANIFEST} cannot be read ({exc.strerror or exc}): the snapshot is incomplete."
+    return f"{MANIFEST} is not valid JSON ({exc})."
+
+
+def _tenant_id(path: Path, manifest: object) -> str:
+    tenant_id = manifest.get("tenant_id") if isinstance(manifest, dict) else None
+    if not isinstance(tenant_id, str) or not _SAFE_TENANT_ID.match(tenant_id):
+        raise SnapshotError(
+            f"{path / MANIFEST} has no usable tenant_id ({tenant_id!r}): a lake partition is "
+            "named after it, so it must be letters, digits, '.', '_' or '-'.")
+    return tenant_id
+
+
+def month_of(captured_at: str) -> str:
+    """The UTC month (YYYY-MM) of a manifest's captured_at: the lake's partition."""
+    moment = datetime.fromisoformat(captured_at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def partition_dir(lake: Path, dataset: str, tenant_id: str, month: str) -> Path:
+    """LAKE/<dataset>/tenant_id=<tenant_id>/month=<month>."""
+    return lake / dataset / f"tenant_id={tenant_id}" / f"month={month}"
+
+
+def exported_snapshots(lake: Path, tenant_id: str) -> dict[str, str]:
+    """The snapshots of `tenant_id` in the lake: snapshot id -> its manifest's SHA-256."""
+    files = sorted((lake / KRI_DATASET / f"tenant_id={tenant_id}").glob(f"month=*/{DATA_FILE}"))
+    if not files:
+        return {}
+    with duckdb.connect(":memory:") as con:
+        rows = con.execute(
+            "select distinct snapshot_id, manifest_sha256 from read_parquet(?, "
+            "hive_partitioning = false)", [[str(f) for f in files]]).fetchall()
+    return dict(rows)
+
+
+def _stage_snapshot(snapshot: Snapshot, tenant_id: str, manifest_sha: str,
+                    scratch: Path) -> _Pending:
+    """Compute the KRIs of a verified snapshot and write its rows of every dataset to
+    scratch/<snapshot id>/<dataset>.parquet."""
+    out = scratch / snapshot.snapshot_id
+    out.mkdir(parents=True, exist_ok=True)
+    with connect(snapshot) as con:
+        con.execute("create temp table provenance as select ? as snapshot_id, "
+                    "cast(? as timestamptz) as captured_at, ? as manifest_sha256",
+                    [snapshot.snapshot_id, snapshot.captured_at, manifest_sha])
+        for table in _staging_tables(con):
+            _copy(con, _staged_rows(con, table), out / f"{table}.parquet")
+        kris = [compute_one(con, snapshot, slug, DEFAULT_THRESHOLDS[slug]) for slug in KRI_SLUGS]
+        con.execute("create temp table kri_rows (slug varchar, value double, degraded boolean, "
+                    "warnings varchar[], sql_sha256 varchar, tool_version varchar)")
+        con.executemany("insert into kri_rows values (?, ?, ?, ?, ?, ?)", [
+            [k.slug, k.value, k.degraded, list(k.warnings), k.sql_sha256, k.tool_version]
+            for k in kris])
+        _copy(con, f"select {', '.join(KRI_VALUE_COLUMNS)} from kri_rows cross join provenance",
+              out / f"{KRI_DATASET}.parquet")
+    return _Pending(tenant_id, month_of(snapshot.captured_at), snapshot.snapshot_id, out)
+
+
+def _staging_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute("select table_name from duckdb_tables() "
+                       "where not temporary and table_name like 'stg\\_%' escape '\\' "
+                       "order by table_name").fetchall()
+    return [name for (name,) in rows]
+
+
+def _staged_rows(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A select of `table` with the provenance columns first. A column that would clash
+    with the partition or provenance columns is left out (the manifest's own tenant id,
+    snapshot id and captured_at are what the provenance holds); JSON becomes text,
+    which every Parquet reader knows."""
+    reserved = {*PARTITION_COLUMNS, *PROVENANCE_COLUMNS}
+    columns = [
+        f'cast("{name}" as varchar) as "{name}"' if kind == "JSON" else f'"{name}"'
+        for name, kind, *_ in con.execute(f'describe "{table}"').fetchall()
+        if name not in reserved
+    ]
+    return (f"select provenance.*, {', '.join(columns)} "
+            f'from "{table}" cross join provenance')
+
+
+def _commit_partition(lake: Path, tenant_id: str, month: str, items: list[_Pending]) -> None:
+    """Rewrite each dataset's file of one (tenant, month) with the new snapshots' rows,
+    `kri_values` last. Rows of these snapshots already in a file (left by an export
+    that stopped before `kri_values` was written) are replaced, not duplicated."""
+    new_ids = sorted(item.snapshot_id for item in items)
+    datasets = sorted({f.stem for item in items for f in item.scratch.glob("*.parquet")}
+                      - {KRI_DATASET})
+    with duckdb.connect(":memory:") as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("set enable_progress_bar = false")
+        for dataset in [*datasets, KRI_DATASET]:
+            target = partition_dir(lake, dataset, tenant_id, month) / DATA_FILE
+            new_files = [str(item.scratch / f"{dataset}.parquet") for item in items]
+            selects = [f"select * from read_parquet({_literal_list(new_files)}, "
+                       "hive_partitioning = false, union_by_name = true)"]
+            if target.exists():
+                selects.insert(0, (
+                    f"select * from read_parquet({_literal(target)}, hive_partitioning = false)"
+                    f" where snapshot_id not in ({', '.join(map(_quote, new_ids))})"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{DATA_FILE}.tmp")
+            _copy(con, f"{' union all by name '.join(selects)} order by snapshot_id", temporary)
+            os.replace(temporary, target)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> None:
+    con.execute(f"copy ({select}) to {_literal(path)} (format parquet)")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _literal(path: Path) -> str:
+    return _quote(str(path))
+
+
+def _literal_list(paths: list[str]) -> str:
+    return "[" + ", ".join(map(_quote, paths)) + "]"
