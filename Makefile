@@ -8,7 +8,7 @@ DEMO_ROOT     := snapshots/demo
 SIZE       ?= S,M
 BENCH_ARGS ?=
 
-.PHONY: help install demo test lint record-cassettes bench clean
+.PHONY: help install install-spark demo test lint record-cassettes bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install entra-kri with its test tools
+
+install-spark: $(STAMP) ## Also install pyspark, so the tests run the fleet questions on Spark (Java 17)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 
 demo: $(STAMP) ## Replay the demo tenant into ./snapshots/demo and print its KRIs
 	rm -rf $(DEMO_ROOT)
