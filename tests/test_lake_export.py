@@ -211,3 +211,11 @@ def test_cli_query_of_an_unknown_question_exits_2(exported):
 def test_cli_query_of_a_folder_that_is_not_a_lake_exits_2(tmp_path):
     result = CliRunner().invoke(cli, ["lake", "query", "kri_latest", str(tmp_path)])
     assert result.exit_code == 2 and "lake export" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["export", "query"])
+def test_lake_commands_have_help_and_are_documented(name):
+    from entra_kri.lake_commands import lake
+
+    assert lake.commands[name].help
+    assert f"entra-kri lake {name} " in (Path(__file__).parents[1] / "docs" / "lake.md").read_text()
