@@ -28,7 +28,8 @@ COLLECTIONS = (
 # What Conditional Access policies reference (docs/ca-resolver.md). Snapshots taken
 # before they were captured lack them: they are verified when listed, and the exact
 # coverage KRI treats a missing one as unread (fail-safe, degraded).
-OPTIONAL_COLLECTIONS = ("ca_group_members", "authentication_strength_policies")
+OPTIONAL_COLLECTIONS = ("ca_group_members", "authentication_strength_policies",
+                        "named_locations")
 
 # kri.md, "When Graph refuses": only these may be refused; anything else means no KRI.
 REFUSABLE_COLLECTIONS = frozenset(

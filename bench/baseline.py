@@ -112,6 +112,8 @@ def capture_baseline(*, graph_url: str, login_url: str, tenant_id: str, client_i
     save("ca_group_members", ca_members)
     save("authentication_strength_policies",
          graph.get_all(f"{graph_url}/policies/authenticationStrengthPolicies"))
+    save("named_locations",
+         graph.get_all(f"{graph_url}/identity/conditionalAccess/namedLocations"))
 
     save("sign_ins", graph.get_all(
         f"{graph_url}/auditLogs/signIns?$filter=createdDateTime ge {start} and "

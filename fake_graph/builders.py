@@ -471,3 +471,33 @@ def organization(tenant_id: str, name: str, domain: str, initial: str, created: 
             },
         ],
     }
+
+
+def ip_named_location(name: str, created: datetime, cidrs: list[str], *,
+                      trusted: bool) -> Json:
+    """An ipNamedLocation: the only kind of named location that carries isTrusted."""
+    return {
+        "@odata.type": "#microsoft.graph.ipNamedLocation",
+        "id": make_id("named location", name),
+        "displayName": name,
+        "modifiedDateTime": format_time(created),
+        "createdDateTime": format_time(created),
+        "isTrusted": trusted,
+        "ipRanges": [{"@odata.type": "#microsoft.graph.iPv6CidrRange" if ":" in cidr
+                      else "#microsoft.graph.iPv4CidrRange", "cidrAddress": cidr}
+                     for cidr in cidrs],
+    }
+
+
+def country_named_location(name: str, created: datetime, countries: list[str]) -> Json:
+    """A countryNamedLocation: no isTrusted property, never trusted."""
+    return {
+        "@odata.type": "#microsoft.graph.countryNamedLocation",
+        "id": make_id("named location", name),
+        "displayName": name,
+        "modifiedDateTime": format_time(created),
+        "createdDateTime": format_time(created),
+        "countriesAndRegions": countries,
+        "includeUnknownCountriesAndRegions": False,
+        "countryLookupMethod": "clientIpAddress",
+    }

@@ -51,6 +51,7 @@ staff accounts):
 | CA group: MFA Exemptions (nests Contractors) | filler-240..244, filler-245..249 nested |
 | member with all four B2B markers (b2bCollaborationMember) | filler-231 (guests policy) |
 | member whose B2B markers disagree (#EXT# only: type unknown) | filler-232 |
+| named locations: trusted IP, untrusted IP, country (never trusted) | Head office, Guest Wi-Fi, Sanctioned countries |
 
 Expected KRIs (see `tests/test_fake_graph.py::test_demo_tenant_oracle`):
 enabled members 267, registered 237 -> 88.8 %; privileged without MFA 5
@@ -555,6 +556,16 @@ def _policies(bl: _Builder, groups: Groups) -> list[Json]:
     ]
 
 
+def _named_locations(bl: _Builder) -> list[Json]:
+    created = bl.now - timedelta(days=300)
+    return [
+        b.ip_named_location("Head office", created, ["203.0.113.0/24", "2001:db8:1234::/48"],
+                            trusted=True),
+        b.ip_named_location("Guest Wi-Fi", created, ["198.51.100.0/24"], trusted=False),
+        b.country_named_location("Sanctioned countries", created, ["KP", "IR"]),
+    ]
+
+
 def make_demo_tenant(now: datetime) -> FakeTenant:
     """The deterministic demo tenant as of `now` (UTC, truncated to whole seconds)."""
     now = now.astimezone(UTC).replace(microsecond=0)
@@ -576,6 +587,7 @@ def make_demo_tenant(now: datetime) -> FakeTenant:
         sign_ins=_sign_ins(bl),
         directory_audits=_audits(bl),
         ca_policies=_policies(bl, ca_groups),
+        named_locations=_named_locations(bl),
         groups={
             **{
                 b.make_id("group", name): b.group(b.make_id("group", name), name, bl.created)

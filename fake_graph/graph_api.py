@@ -239,6 +239,12 @@ class GraphApi:
                 case ["auditlogs", "directoryaudits"]:
                     self._require(token, READ_AUDIT)
                     return self._directory_audits(req)
+                case ["identity", "conditionalaccess", "namedlocations"]:
+                    self._require(token, READ_CA)
+                    return self._one_page(
+                        req, "identity/conditionalAccess/namedLocations",
+                        self._tenant.named_locations,
+                    )
                 case ["identity", "conditionalaccess", "policies"]:
                     self._require(token, READ_CA)
                     self._require_premium()

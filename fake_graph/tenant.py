@@ -155,6 +155,8 @@ class FakeTenant:
     authentication_strength_policies: list[Json] = field(
         default_factory=lambda: list(BUILT_IN_STRENGTHS)
     )
+    # GET /identity/conditionalAccess/namedLocations (ipNamedLocation, countryNamedLocation).
+    named_locations: list[Json] = field(default_factory=list)
     # PEM of a certificate registered on the app: client assertions signed with
     # its private key are accepted in place of the secret.
     certificate_pem: str | None = None

@@ -1,12 +1,13 @@
 """Conditional Access policies and what they reference (docs/ca-resolver.md).
 
-After the policies, two reads the exact coverage KRI needs: the transitive
+After the policies, three reads the exact coverage KRI needs: the transitive
 members of every group a policy names in `includeGroups`/`excludeGroups`
-(collection `ca_group_members`, one outcome per group in the manifest) and the
-authentication strength policies (`authentication_strength_policies`). A 403/404
-on either is recorded, not fatal: the resolver then treats what it could not read
-fail-safe. If the policies themselves were refused there is nothing to resolve,
-and both are recorded as `skipped` with empty files.
+(collection `ca_group_members`, one outcome per group in the manifest), the
+authentication strength policies (`authentication_strength_policies`) and the
+named locations with their trust (`named_locations`). A 403/404 on any is
+recorded, not fatal: the resolver then treats what it could not read fail-safe.
+If the policies themselves were refused there is nothing to resolve, and all
+three are recorded as `skipped` with empty files.
 """
 
 from __future__ import annotations
@@ -25,20 +26,22 @@ if TYPE_CHECKING:  # capture.py imports this module
     from entra_kri.snapshotter.capture import CaptureRun
 
 GROUP_LISTS = ("includeGroups", "excludeGroups")
+REFERENCES = (c.CA_GROUP_MEMBERS, c.AUTHENTICATION_STRENGTH_POLICIES, c.NAMED_LOCATIONS)
 SKIPPED = "skipped"
 
 
 def capture_conditional_access(run: CaptureRun) -> None:
-    """The policies, then the groups and authentication strengths they reference."""
+    """The policies, then the groups, authentication strengths and locations they reference."""
     policies: list[dict[str, Any]] = []
     record, _ = run.capture(c.CONDITIONAL_ACCESS_POLICIES, on_item=policies.append)
     if record.outcome != "ok":
         reason = f"GET {c.CONDITIONAL_ACCESS_POLICIES.path} was refused"
-        for collection in (c.CA_GROUP_MEMBERS, c.AUTHENTICATION_STRENGTH_POLICIES):
+        for collection in REFERENCES:
             record_skipped(run, collection, reason)
         return
     capture_ca_groups(run, referenced_group_ids(policies))
     run.capture(c.AUTHENTICATION_STRENGTH_POLICIES)
+    run.capture(c.NAMED_LOCATIONS)
 
 
 def referenced_group_ids(policies: Iterable[dict[str, Any]]) -> list[str]:

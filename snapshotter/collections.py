@@ -80,11 +80,16 @@ AUTHENTICATION_STRENGTH_POLICIES = Collection(
     "authentication_strength_policies", "/policies/authenticationStrengthPolicies",
     "Policy.Read.All", tolerated=REFUSALS_TOLERATED,
 )
+# Named locations: whether each is trusted (isTrusted), which AllTrusted depends on.
+NAMED_LOCATIONS = Collection(
+    "named_locations", "/identity/conditionalAccess/namedLocations", "Policy.Read.All",
+    tolerated=REFUSALS_TOLERATED,
+)
 
 ALL = (
     ORGANIZATION, USERS, DIRECTORY_ROLES, DIRECTORY_ROLE_MEMBERS, GROUP_MEMBERS, SIGN_INS,
     DIRECTORY_AUDITS, CONDITIONAL_ACCESS_POLICIES, CA_GROUP_MEMBERS,
-    AUTHENTICATION_STRENGTH_POLICIES, USER_REGISTRATION_DETAILS,
+    AUTHENTICATION_STRENGTH_POLICIES, NAMED_LOCATIONS, USER_REGISTRATION_DETAILS,
 )
 
 

@@ -35,9 +35,10 @@ PATHS = {
     "user_registration_details": "/reports/authenticationMethods/userRegistrationDetails",
     "ca_group_members": "/groups/{id}/transitiveMembers",
     "authentication_strength_policies": "/policies/authenticationStrengthPolicies",
+    "named_locations": "/identity/conditionalAccess/namedLocations",
 }
 # Read only when the policies were (snapshotter/ca_references.py); else "skipped".
-CA_REFERENCES = ("ca_group_members", "authentication_strength_policies")
+CA_REFERENCES = ("ca_group_members", "authentication_strength_policies", "named_locations")
 
 REFUSALS = {
     403: ("forbidden", "Authentication_RequestFromNonPremiumTenantOrB2CTenant"),
@@ -69,6 +70,7 @@ def build_snapshot(
     ca_group_reads: Sequence[Mapping[str, Any]] | None = None,
     refused_groups: Mapping[str, int] | None = None,
     authentication_strengths: Sequence[Mapping[str, Any]] = (),
+    named_locations: Sequence[Mapping[str, Any]] = (),
     without: Sequence[str] = (),
     refused: Mapping[str, int] | None = None,
     sign_in_activity: str = "ok",
@@ -104,6 +106,7 @@ def build_snapshot(
         "user_registration_details": registration,
         "ca_group_members": ca_group_members,
         "authentication_strength_policies": authentication_strengths,
+        "named_locations": named_locations,
     }
     collections = []
     for name, items in rows.items():

@@ -64,6 +64,26 @@ def test_groups_and_strengths_are_captured_with_context(fake, demo_tenant, tmp_p
     assert all(r.query["$top"] == "999" for r in asked if r.path.endswith("/transitiveMembers"))
 
 
+def test_named_locations_are_captured_with_their_trust(fake, demo_tenant, tmp_path):
+    """isTrusted decides AllTrusted (docs/ca-resolver.md, "Locations")."""
+    snapshot = capture(fake, demo_tenant, tmp_path)
+    locations = {n["displayName"]: n for n in rows(snapshot, "named_locations")}
+    assert set(locations) == {"Head office", "Guest Wi-Fi", "Sanctioned countries"}
+    assert locations["Head office"]["isTrusted"] is True
+    assert "isTrusted" not in locations["Sanctioned countries"]
+    assert collection_entry(snapshot, "named_locations")["outcome"] == "ok"
+
+
+def test_a_refused_named_locations_read_is_recorded_and_tolerated(fake, demo_tenant, tmp_path):
+    fake.refuse("/identity/conditionalAccess/namedLocations", 403, "Authorization_RequestDenied")
+    snapshot = capture(fake, demo_tenant, tmp_path)
+    entry = collection_entry(snapshot, "named_locations")
+    assert (entry["outcome"], entry["http_status"]) == ("forbidden", 403)
+    # No demo policy names a location: nothing depends on the read.
+    result = exact(snapshot)
+    assert (result.value, result.degraded) == (12, False)
+
+
 def test_a_refused_group_is_recorded_and_tolerated(fake, demo_tenant, tmp_path):
     """ca-resolver.md: a group that could not be read; the KRI is degraded with a warning."""
     glass = group_named(demo_tenant, "Break-glass accounts")
@@ -111,7 +131,7 @@ def test_policies_refused_skips_both_reads(demo_tenant, tmp_path):
     with FakeGraph(demo_tenant) as fake:
         snapshot = capture(fake, demo_tenant, tmp_path)
         asked = [r.path for r in fake.requests]
-    for name in ("ca_group_members", "authentication_strength_policies"):
+    for name in ("ca_group_members", "authentication_strength_policies", "named_locations"):
         entry = collection_entry(snapshot, name)
         assert (entry["outcome"], entry["items"]) == ("skipped", 0)
         assert entry["skipped_because"].startswith("GET /identity/conditionalAccess/policies")

@@ -512,6 +512,7 @@ COLLECTIONS = [
     ("/auditLogs/directoryAudits", "directoryAudit"),
     ("/identity/conditionalAccess/policies", "conditionalAccessPolicy"),
     ("/policies/authenticationStrengthPolicies", "authenticationStrengthPolicy"),
+    ("/identity/conditionalAccess/namedLocations", "namedLocation"),
     ("/reports/authenticationMethods/userRegistrationDetails", "userRegistrationDetails"),
 ]
 
