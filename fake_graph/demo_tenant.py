@@ -51,7 +51,8 @@ staff accounts):
 | CA group: MFA Exemptions (nests Contractors) | filler-240..244, filler-245..249 nested |
 | member with all four B2B markers (b2bCollaborationMember) | filler-231 (guests policy) |
 | member whose B2B markers disagree (#EXT# only: type unknown) | filler-232 |
-| named locations: trusted IP, untrusted IP, country (never trusted) | Head office, Guest Wi-Fi, Sanctioned countries |
+| named locations: trusted IP, untrusted IP, country (no trust) | Head office, Guest Wi-Fi, |
+|   | Sanctioned countries |
 
 Expected KRIs (see `tests/test_fake_graph.py::test_demo_tenant_oracle`):
 enabled members 267, registered 237 -> 88.8 %; privileged without MFA 5
