@@ -47,7 +47,7 @@ def test_demo_replay_gives_the_demo_values(tmp_path):
 def test_replaying_twice_gives_byte_identical_collection_files(tmp_path):
     first, second = replay(tmp_path / "a"), replay(tmp_path / "b")
     files = sorted(p.name for p in first.iterdir() if p.name != "manifest.json")
-    assert len(files) == 11
+    assert len(files) == 12
     for name in files:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     assert kris_json(first)["kris"] == kris_json(second)["kris"]
