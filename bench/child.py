@@ -6,8 +6,9 @@ imports excluded) and prints one JSON object on stdout. The client secret comes 
 environment variable BENCH_CLIENT_SECRET, never from the command line.
 
 Jobs: `capture` (entra-kri's take_snapshot), `baseline` (bench/baseline.py), `analysis`
-(compute_kris), `scan` (DuckDB's typed read of the columns staging reads, file by file),
-`trend` (kri_history over a root of snapshots).
+(compute_kris), `ca_resolver` (the exact CA KRI's SQL on staged tables), `scan` (DuckDB's
+typed read of the columns staging reads, file by file), `trend` (kri_history over a root
+of snapshots).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET_VARIABLE = "BENCH_CLIENT_SECRET"
+CA_RESOLVER_KRI = "entra_ca_coverage_gaps_exact"
 
 
 def _high_water_mb() -> float:
@@ -85,6 +87,22 @@ def analysis(spec: dict[str, Any]) -> dict[str, Any]:
                 "kris": {k.slug: k.value for k in report.kris}}
 
     return _measure(work)
+
+
+def ca_resolver(spec: dict[str, Any]) -> dict[str, Any]:
+    """The SQL of the exact Conditional Access KRI alone, on staged tables: what the CA
+    resolver costs of the analysis."""
+    from entra_kri.analysis.compute import connect, kri_sql
+    from entra_kri.analysis.snapshot import open_snapshot
+
+    con = connect(open_snapshot(Path(spec["snapshot"])))
+
+    def work() -> dict[str, Any]:
+        con.execute(kri_sql(CA_RESOLVER_KRI).decode("utf-8")).fetchall()
+        return {}
+
+    with con:
+        return _measure(work)
 
 
 def typed_reads(sql: str) -> list[str]:
@@ -152,7 +170,8 @@ def _measure(work: Callable[[], dict[str, Any]], trace: bool = False) -> dict[st
 
 
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "capture": capture, "baseline": baseline, "analysis": analysis, "scan": scan,
+    "capture": capture, "baseline": baseline, "analysis": analysis, "ca_resolver": ca_resolver,
+    "scan": scan,
     "trend": trend,
 }
 

@@ -243,9 +243,11 @@ def bench_size(size: str, settings: Settings, log: Any = print) -> dict[str, Any
     log(f"[{size}] analysis ...")
     analysis = run_child("analysis", {"snapshot": str(snapshot)})
     scan = run_child("scan", {"snapshot": str(snapshot)})
+    ca = run_child("ca_resolver", {"snapshot": str(snapshot)})
     result["analysis"] = {
         "seconds": analysis.report["seconds"],
         "verify_seconds": analysis.report["verify_seconds"],
+        "ca_resolver_seconds": ca.report["seconds"],
         "scan_seconds": scan.report["seconds"],
         "ratio_to_scan": _ratio(analysis.report["seconds"], scan.report["seconds"]),
         "peak_rss_mb": round(analysis.peak_rss_mb, 1),
