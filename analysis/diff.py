@@ -19,6 +19,7 @@ from entra_kri.analysis.explain import Explanation, audit_connection, explain_on
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.tenant_text import visible_lines
 
 MEMBERSHIP_KEY = ("principal_id", "role_id", "path", "via_group_id")
 
@@ -264,7 +265,10 @@ def _has_differences(data: dict[str, Any]) -> bool:
 
 
 def render_diff_table(data: dict[str, Any]) -> str:
-    """The diff as sectioned text lines: `+` added or gained, `-` removed or lost, `~` changed."""
+    """The diff as sectioned text lines: `+` added or gained, `-` removed or lost, `~` changed.
+
+    Names are tenant strings: each line is made visible (entra_kri.tenant_text).
+    """
     old, new = data["old"], data["new"]
     lines = [f"diff {old['snapshot_id']} -> {new['snapshot_id']} (tenant {data['tenant_id']})"]
 
@@ -310,7 +314,7 @@ def render_diff_table(data: dict[str, Any]) -> str:
     section("Notes", data["notes"])
     if not data["has_differences"]:
         lines.append("no differences")
-    return "\n".join(lines) + "\n"
+    return visible_lines("\n".join(lines)) + "\n"
 
 
 def _audit_text(change: dict[str, Any]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any, Literal
@@ -13,6 +12,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from entra_kri.tenant_text import csv_document, table_cell, visible
 
 Format = Literal["table", "json", "csv"]
 FORMATS: tuple[Format, ...] = ("table", "json", "csv")
@@ -58,22 +59,18 @@ def _kri_as_dict(kri: KriResult) -> dict[str, Any]:
 
 def render_csv(report: KriReport) -> str:
     """One row per KRI; a KRI's warnings are joined with ' | ' in one cell."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for kri in report.kris:
-        writer.writerow(
-            [
-                kri.slug,
-                "" if kri.value is None else kri.value,
-                kri.status,
-                "true" if kri.degraded else "false",
-                " | ".join(kri.warnings),
-                kri.sql_sha256,
-                kri.tool_version,
-            ]
-        )
-    return out.getvalue()
+    return csv_document(CSV_COLUMNS, (
+        [
+            kri.slug,
+            "" if kri.value is None else kri.value,
+            kri.status,
+            "true" if kri.degraded else "false",
+            " | ".join(kri.warnings),
+            kri.sql_sha256,
+            kri.tool_version,
+        ]
+        for kri in report.kris
+    ))
 
 
 def render_table(report: KriReport, *, width: int | None = None) -> str:
@@ -82,9 +79,9 @@ def render_table(report: KriReport, *, width: int | None = None) -> str:
         file=io.StringIO(), width=width or 100, force_terminal=False, color_system=None
     )
     console.print(
-        f"Tenant {report.tenant_id}, snapshot {report.snapshot_id} "
-        f"(captured {report.captured_at})",
-        markup=False, highlight=False, soft_wrap=True,
+        visible(f"Tenant {report.tenant_id}, snapshot {report.snapshot_id} "
+                f"(captured {report.captured_at})"),
+        markup=False, highlight=False, emoji=False, soft_wrap=True,
     )
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("KRI")
@@ -95,7 +92,7 @@ def render_table(report: KriReport, *, width: int | None = None) -> str:
     table.add_column("degraded")
     for kri in report.kris:
         table.add_row(
-            kri.slug,
+            table_cell(kri.slug),
             _format_value(kri.value),
             Text(kri.status, style=_STATUS_STYLE[kri.status]),
             _format_limit(kri.threshold, kri.threshold.warn),
@@ -108,7 +105,8 @@ def render_table(report: KriReport, *, width: int | None = None) -> str:
     if notes:
         console.print("Warnings:")
         for source, warning in notes:
-            console.print(f"- {source}: {warning}", markup=False, highlight=False)
+            console.print(visible(f"- {source}: {warning}"), markup=False, highlight=False,
+                          emoji=False)
     return console.file.getvalue()
 
 

@@ -1,8 +1,9 @@
 """The HTML report: one self-contained page (inline CSS and SVG, no script) from ReportData.
 
 Every string that comes from a snapshot (display names, policy fields, warnings) is
-untrusted: it goes through `escape` on its way into the page, and the page's
-Content-Security-Policy forbids scripts and every external resource anyway.
+untrusted: it goes through `escape` on its way into the page, control characters are
+made visible (entra_kri.tenant_text), and the page's Content-Security-Policy forbids
+scripts and every external resource anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from entra_kri.analysis.report_svg import (
     trend_chart,
 )
 from entra_kri.analysis.thresholds import Threshold
+
+from entra_kri.tenant_text import visible_lines
 
 KRI_TITLES = {
     "entra_mfa_enrollment_pct": "MFA registration of enabled members",
@@ -93,6 +96,10 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 def render_report(data: ReportData) -> str:
     """The whole page as one string."""
+    return visible_lines(_page(data))
+
+
+def _page(data: ReportData) -> str:
     title = f"Entra ID risk report: tenant {data.tenant_id}"
     sections = [
         _summary(data),

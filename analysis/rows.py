@@ -1,8 +1,11 @@
-"""Render rows of dicts (explain, query, trend) as a plain table or CSV."""
+"""Render rows of dicts (explain, query, trend) as a plain table or CSV.
+
+Cells hold tenant strings: they reach the table and the CSV only through
+entra_kri.tenant_text (docs/output-safety.md).
+"""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -11,6 +14,8 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from entra_kri.tenant_text import csv_document, table_cell, visible
 
 
 def cell(value: Any) -> str:
@@ -27,13 +32,14 @@ def cell(value: Any) -> str:
 
 
 def render_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
-    """A header line and one CSV line per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
-    return out.getvalue()
+    """A header line and one CSV line per row; numbers stay numbers."""
+    return csv_document(columns, ([_csv_value(row.get(c)) for c in columns] for row in rows))
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return cell(value)
 
 
 def render_table(
@@ -46,12 +52,12 @@ def render_table(
 ) -> str:
     """A plain-text table (no colour), then `notes` one per line."""
     console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
-    table = Table(title=title, box=box.SIMPLE_HEAD)
+    table = Table(title=table_cell(title) if title else None, box=box.SIMPLE_HEAD)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(table_cell(column), overflow="fold")
     for row in rows:
-        table.add_row(*(cell(row.get(c)) for c in columns))
+        table.add_row(*(table_cell(cell(row.get(c))) for c in columns))
     console.print(table)
     for note in notes:
-        console.print(note, markup=False, highlight=False)
+        console.print(visible(note), markup=False, highlight=False, emoji=False)
     return console.file.getvalue()  # type: ignore[attr-defined]

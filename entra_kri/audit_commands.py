@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from entra_kri.errors import ConfigurationError, SnapshotError
+from entra_kri.tenant_text import visible
 
 EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
 CONFIG_OPTION = click.option(
@@ -53,8 +54,8 @@ def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
     if is_snapshot_dir(path):
         check = verify_snapshot(path)
         for problem in check.problems:
-            click.echo(f"FAIL {problem}")
-        click.echo(f"snapshot {path}: manifest SHA-256 {check.manifest_sha256}")
+            click.echo(visible(f"FAIL {problem}"))
+        click.echo(visible(f"snapshot {path}: manifest SHA-256 {check.manifest_sha256}"))
         heads = {path.parent.name: check.manifest_sha256}
         problems = len(check.problems)
     else:
@@ -66,11 +67,11 @@ def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
         heads = {}
         for chain in chains:
             for problem in chain.all_problems:
-                click.echo(f"FAIL {problem}")
+                click.echo(visible(f"FAIL {problem}"))
             problems += len(chain.all_problems)
             newest = chain.snapshots[-1].path.name if chain.snapshots else "none"
-            click.echo(f"tenant {chain.tenant_id}: {len(chain.snapshots)} snapshot(s), "
-                       f"chain head {chain.head} ({newest})")
+            click.echo(visible(f"tenant {chain.tenant_id}: {len(chain.snapshots)} snapshot(s), "
+                               f"chain head {chain.head} ({newest})"))
             heads[chain.tenant_id] = chain.head
     if expect_head:
         problems += _check_head(heads, tenant, expect_head.lower())
@@ -91,8 +92,9 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
                                  f"Use one of: {', '.join(sorted(heads))}.")
     if heads[tenant] == expected:
         return 0
-    click.echo(f"FAIL tenant {tenant}: chain head is {heads[tenant]}, expected {expected}: "
-               "snapshots were added, removed or replaced since the head was recorded")
+    click.echo(visible(f"FAIL tenant {tenant}: chain head is {heads[tenant]}, expected "
+                       f"{expected}: snapshots were added, removed or replaced since the head "
+                       "was recorded"))
     return 1
 
 
@@ -190,7 +192,7 @@ def trend(root: Path, tenant: str | None, since: datetime | None, until: datetim
     if fmt == "png":
         target = out or Path(f"trend-{history.tenant_id}.png")
         write_png(history, target)
-        click.echo(str(target))
+        click.echo(visible(str(target)))
         return
     click.echo(render_trend(history, fmt), nl=False)
 

@@ -20,18 +20,22 @@ from entra_kri.lock import tenant_lock
 from entra_kri.logs import configure_logging, show_progress
 from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.report_command import register as register_report_command
+from entra_kri.tenant_text import visible
 
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
 
 
 class EntraKriGroup(click.Group):
-    """Maps every `EntraKriError` to click's error display and the error's exit status."""
+    """Maps every `EntraKriError` to click's error display and the error's exit status.
+
+    A message may quote tenant strings or file names, so its controls are made visible.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EntraKriError as exc:
-            error = click.ClickException(exc.message)
+            error = click.ClickException(visible(exc.message))
             error.exit_code = exc.exit_code
             raise error from exc
 
@@ -149,7 +153,8 @@ def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> Non
     source = credential_source(settings)
     connection = connection_for(settings)
     report = run_check(connection.client(source.load()), connection.cloud.graph_url)
-    click.echo(f"Tenant: {report.tenant_name} ({report.tenant_id or settings.tenant_id})")
+    click.echo(visible(f"Tenant: {report.tenant_name} "
+                       f"({report.tenant_id or settings.tenant_id})"))
     click.echo("Token: ok")
     expiry = source.expiry()
     if expiry is not None:

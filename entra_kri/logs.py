@@ -7,6 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from entra_kri.tenant_text import visible
+
 LOGGER = "entra_kri"
 
 
@@ -25,11 +27,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """`entra-kri: LEVEL: message`; a message may quote tenant strings, so its controls
+    are made visible (a traceback after it keeps its lines)."""
+
+    def __init__(self) -> None:
+        super().__init__("entra-kri: %(levelname)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return visible(super().formatMessage(record))
+
+
 def configure_logging(fmt: str = "text", quiet: bool = False, verbose: bool = False) -> None:
     """Log lines on stderr: WARNING and up with `quiet`, DEBUG and up with `verbose`."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else
-                         logging.Formatter("entra-kri: %(levelname)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     logger = logging.getLogger(LOGGER)
     logger.handlers[:] = [handler]
     logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)

@@ -16,6 +16,7 @@ from entra_kri.lock import tenant_lock
 from entra_kri.logs import show_progress
 from entra_kri.runlog import RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
+from entra_kri.tenant_text import visible
 
 log = logging.getLogger("entra_kri.run")
 
@@ -119,7 +120,8 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
     for record in records:
         summary = ", ".join(f"{slug}={k['value']} {k['status']}"
                             for slug, k in record.kris.items())
-        click.echo(f"{record.tenant}: {record.outcome} {record.snapshot_id or '-'} {summary}")
+        click.echo(visible(f"{record.tenant}: {record.outcome} {record.snapshot_id or '-'} "
+                           f"{summary}"))
     failed = [r.tenant for r in records if r.outcome != "ok"]
     if failed:
         log.error("run %s: %d of %d tenant(s) failed: %s", run_id, len(failed), len(records),
@@ -143,10 +145,11 @@ def runs(root: Path, fmt: str, last: int | None) -> None:
         return
     for r in history:
         rows = sum(r.get("rows", {}).values())
-        click.echo(f"{r['started']}  {r['run_id']}  {r['tenant']:<16} {r['outcome']:<6} "
-                   f"{r.get('snapshot_id') or '-':<16} rows={rows} retries={r['retries']} "
-                   f"429s={r['throttled']} warnings={len(r['warnings'])}"
-                   + (f"  error: {r['error']}" if r.get("error") else ""))
+        click.echo(visible(
+            f"{r['started']}  {r['run_id']}  {r['tenant']:<16} {r['outcome']:<6} "
+            f"{r.get('snapshot_id') or '-':<16} rows={rows} retries={r['retries']} "
+            f"429s={r['throttled']} warnings={len(r['warnings'])}"
+            + (f"  error: {r['error']}" if r.get("error") else "")))
 
 
 @click.command(name="prune")
@@ -165,7 +168,7 @@ def prune_command(root: Path, keep_daily: int, keep_monthly: int, dry_run: bool)
         with tenant_lock(tenant_dir):
             plan = plan_prune(tenant_dir, keep_daily, keep_monthly)
             for path in plan.prune:
-                click.echo(f"{'would prune' if dry_run else 'pruned'} {path}")
+                click.echo(visible(f"{'would prune' if dry_run else 'pruned'} {path}"))
             if not dry_run:
                 prune(tenant_dir, plan)
             click.echo(f"{tenant_dir.name}: kept {len(plan.keep)}, "

@@ -84,7 +84,7 @@ def test_table_and_csv(series_root):
     sql = "select count(*) as n from snapshots"
     assert "35" in runner.invoke(cli, ["query", str(series_root), sql]).output
     csv_out = runner.invoke(cli, ["query", str(series_root), sql, "--format", "csv"]).output
-    assert csv_out == "n\n35\n"
+    assert csv_out == "\"n\"\n35\n"
 
 
 # The sandbox: query reads the verified snapshot files and nothing else (docs/audit.md).
