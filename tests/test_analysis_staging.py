@@ -84,7 +84,8 @@ def test_empty_snapshot_gives_every_view_its_shape(tmp_path):
     path = build_snapshot(tmp_path)
     views = query(path, "select view_name from duckdb_views() where not internal "
                         "union all select table_name from duckdb_tables()")
-    expected = {"stg_manifest": 1, "stg_collections": 12, "int_source_refusals": 5}
+    expected = {"stg_manifest": 1, "stg_collections": 12, "int_source_refusals": 5,
+                "int_kri_duplicate_warnings": 8}
     assert len(views) > 20
     for (view,) in views:
         assert query(path, f"select count(*) from {view}") == [(expected.get(view, 0),)], view

@@ -1,6 +1,6 @@
 -- entra_ca_coverage_gaps
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_ca_policies, stg_users, int_source_refusals.
+-- Inputs: stg_ca_policies, stg_users, int_source_refusals, int_kri_duplicate_warnings.
 -- Rule (kri.md): "0 if at least one Conditional Access policy has state = 'enabled'
 -- AND conditions.users.includeUsers contains 'All' AND conditions.users.excludeUsers
 -- is empty AND grantControls.builtInControls contains 'mfa'; otherwise
@@ -10,6 +10,10 @@
 with
 refusal as (
     select is_refused, warnings from int_source_refusals where source = 'conditional_access_policies'
+),
+
+duplicates as (
+    select warnings from int_kri_duplicate_warnings where slug = 'entra_ca_coverage_gaps'
 ),
 
 qualifying_policies as (
@@ -34,6 +38,7 @@ select
         else enabled_members.enabled_member_count
     end::double as value,
     refusal.is_refused as degraded,
-    refusal.warnings as warnings
+    list_concat(refusal.warnings, duplicates.warnings) as warnings
 from refusal
+cross join duplicates
 cross join enabled_members

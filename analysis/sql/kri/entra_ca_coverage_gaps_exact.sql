@@ -1,7 +1,8 @@
 -- entra_ca_coverage_gaps_exact
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: stg_users, stg_ca_policy_documents, int_ca_user_policy_evaluations,
--- int_ca_policy_groups, int_ca_policy_strengths, int_source_refusals.
+-- int_ca_policy_groups, int_ca_policy_strengths, int_source_refusals,
+-- int_kri_duplicate_warnings.
 -- Rule (docs/ca-resolver.md, "Value"): the number of enabled members for whom no
 -- policy with state = 'enabled' guarantees MFA on every sign-in (rules 1-6, in
 -- int_ca_user_policy_evaluations). Fail-safe: policies refused ->
@@ -13,6 +14,10 @@
 with
 refusal as (
     select is_refused, warnings from int_source_refusals where source = 'conditional_access_policies'
+),
+
+duplicates as (
+    select warnings from int_kri_duplicate_warnings where slug = 'entra_ca_coverage_gaps_exact'
 ),
 
 unread_references as (
@@ -83,6 +88,7 @@ select
     'entra_ca_coverage_gaps_exact' as slug,
     (select count(*) from uncovered_members)::double as value,
     refusal.is_refused or reference_warnings.has_unread as degraded,
-    list_concat(refusal.warnings, reference_warnings.warnings) as warnings
+    list_concat(refusal.warnings, reference_warnings.warnings, duplicates.warnings) as warnings
 from refusal
 cross join reference_warnings
+cross join duplicates

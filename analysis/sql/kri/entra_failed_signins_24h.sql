@@ -1,6 +1,6 @@
 -- entra_failed_signins_24h
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_manifest (now), stg_sign_ins, int_source_refusals.
+-- Inputs: stg_manifest (now), stg_sign_ins, int_source_refusals, int_kri_duplicate_warnings.
 -- Rule (kri.md): "count of sign-ins with status.errorCode <> 0 and
 -- now - 24 hours <= createdDateTime <= now" (both bounds inclusive). The failure
 -- test is applied here even when the capture stored every sign-in (filter = all).
@@ -13,6 +13,10 @@ now_at as (
 
 refusal as (
     select is_refused, warnings from int_source_refusals where source = 'sign_ins'
+),
+
+duplicates as (
+    select warnings from int_kri_duplicate_warnings where slug = 'entra_failed_signins_24h'
 ),
 
 failed_sign_ins as (
@@ -30,5 +34,6 @@ select
         else (select count(*) from failed_sign_ins)
     end::double as value,
     refusal.is_refused as degraded,
-    refusal.warnings as warnings
+    list_concat(refusal.warnings, duplicates.warnings) as warnings
 from refusal
+cross join duplicates

@@ -1,7 +1,7 @@
 -- entra_mfa_enrollment_pct
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: stg_users, int_mfa_registration (registered(u) and its fail-safe),
--- int_source_refusals.
+-- int_source_refusals, int_kri_duplicate_warnings.
 -- Rule (kri.md): "round(100.0 * count(enabled_members where registered) /
 -- count(enabled_members), 1). No enabled members: null, with a warning."
 -- registered(u): "the userRegistrationDetails row whose id equals the user's id has
@@ -11,6 +11,10 @@
 with
 refusal as (
     select is_refused, warnings from int_source_refusals where source = 'user_registration_details'
+),
+
+duplicates as (
+    select warnings from int_kri_duplicate_warnings where slug = 'entra_mfa_enrollment_pct'
 ),
 
 totals as (
@@ -32,6 +36,7 @@ select
     refusal.is_refused as degraded,
     list_concat(
         refusal.warnings,
+        duplicates.warnings,
         case
             when totals.enabled_member_count = 0
                 then ['No enabled members (accountEnabled = true, userType not Guest) in '
@@ -41,3 +46,4 @@ select
     ) as warnings
 from totals
 cross join refusal
+cross join duplicates

@@ -1,6 +1,6 @@
 -- entra_priv_role_changes_24h
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: stg_manifest (now), stg_directory_audits, int_source_refusals.
+-- Inputs: stg_manifest (now), stg_directory_audits, int_source_refusals, int_kri_duplicate_warnings.
 -- Rule (kri.md): "count of directory audits with category = 'RoleManagement' and
 -- now - 24 hours <= activityDateTime <= now" (both bounds inclusive).
 -- Fail-safe: /auditLogs/directoryAudits refused -> 0, degraded.
@@ -12,6 +12,10 @@ now_at as (
 
 refusal as (
     select is_refused, warnings from int_source_refusals where source = 'directory_audits'
+),
+
+duplicates as (
+    select warnings from int_kri_duplicate_warnings where slug = 'entra_priv_role_changes_24h'
 ),
 
 role_changes as (
@@ -29,5 +33,6 @@ select
         else (select count(*) from role_changes)
     end::double as value,
     refusal.is_refused as degraded,
-    refusal.warnings as warnings
+    list_concat(refusal.warnings, duplicates.warnings) as warnings
 from refusal
+cross join duplicates

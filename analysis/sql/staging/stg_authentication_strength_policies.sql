@@ -6,6 +6,9 @@
 -- union with the typed empty row set).
 -- Output: id, name, type (builtIn | custom) and allowedCombinations, each a
 -- comma-joined list of methods ('password,sms').
+-- Graph can list an object twice (pages read while the directory changes): one row
+-- per id is kept, the same one on every run, with the number of rows the file
+-- holds for it (docs/kri.md, "Duplicate ids").
 with
 files as (
     select *
@@ -38,11 +41,22 @@ source as (
         policyType,
         allowedCombinations
     from files
+),
+
+deduplicated as (
+    select
+        *,
+        case when id is null then 1 else count(*) over (partition by id) end
+            as listed_rows
+    from source
+    qualify id is null
+        or row_number() over (partition by id order by source) = 1
 )
 
 select
     id as strength_id,
     displayName as display_name,
     policyType as policy_type,
-    coalesce(allowedCombinations, []::varchar[]) as allowed_combinations
-from source
+    coalesce(allowedCombinations, []::varchar[]) as allowed_combinations,
+    listed_rows
+from deduplicated

@@ -7,6 +7,9 @@
 -- down to a fixed struct here. A null grantControls is a SQL NULL. A policy Graph sent
 -- without an id is kept, never dropped: it gets the key '(no id <n>)', n its line in
 -- the file, and has_id false (docs/ca-resolver.md: it covers no one, with a warning).
+-- Graph can list an object twice (pages read while the directory changes): one row
+-- per id is kept, the same one on every run, with the number of rows the file
+-- holds for it (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -28,13 +31,31 @@ source as (
             'grantControls': 'json'
         }
     )
+),
+
+numbered as (
+    select
+        *,
+        row_number() over () as line_number
+    from source
+),
+
+deduplicated as (
+    select
+        *,
+        case when id is null then 1 else count(*) over (partition by id) end
+            as listed_rows
+    from numbered
+    qualify id is null
+        or row_number() over (partition by id order by numbered) = 1
 )
 
 select
-    coalesce(id, '(no id ' || row_number() over () || ')') as policy_id,
+    coalesce(id, '(no id ' || line_number || ')') as policy_id,
     id is not null as has_id,
     displayName as display_name,
     state,
     conditions,
-    grantControls as grant_controls
-from source
+    grantControls as grant_controls,
+    listed_rows
+from deduplicated

@@ -5,6 +5,9 @@
 -- Output: activity_at (0 to 7 fractional digits parsed), the free-text category,
 -- who initiated the event (graph-facts: one of initiatedBy.user / initiatedBy.app is
 -- null) and the ids of its target resources (users, groups, service principals, roles).
+-- Graph can list an object twice (pages read while the directory changes): one row
+-- per id is kept, the same one on every run, with the number of rows the file
+-- holds for it (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -35,6 +38,16 @@ source as (
             'targetResources': 'struct("id" varchar, "type" varchar)[]'
         }
     )
+),
+
+deduplicated as (
+    select
+        *,
+        case when id is null then 1 else count(*) over (partition by id) end
+            as listed_rows
+    from source
+    qualify id is null
+        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -50,5 +63,6 @@ select
         initiatedBy.user.id,
         initiatedBy.app.servicePrincipalId
     ) as initiated_by,
-    coalesce([t.id for t in targetResources if t.id is not null], []::varchar[]) as target_ids
-from source
+    coalesce([t.id for t in targetResources if t.id is not null], []::varchar[]) as target_ids,
+    listed_rows
+from deduplicated

@@ -8,6 +8,9 @@
 -- Output: the collection each row came from, its context, and member_type from
 -- @odata.type: user | servicePrincipal | group, else the bare type name
 -- (orgContact, device...).
+-- Graph can list an object twice (pages read while the directory changes): one row
+-- per (collection, role or group, member id) is kept, the same one on every run, with
+-- the number of rows the file holds for it (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -41,6 +44,19 @@ source as (
     )
 ),
 
+deduplicated as (
+    select
+        *,
+        case
+            when id is null then 1
+            else count(*) over (partition by collection, _roleId, _groupId, id)
+        end as listed_rows
+    from source
+    qualify id is null
+        or row_number()
+            over (partition by collection, _roleId, _groupId, id order by source) = 1
+),
+
 typed as (
     select
         collection,
@@ -52,8 +68,9 @@ typed as (
         id as member_id,
         regexp_replace(lower("@odata.type"), '^#?microsoft\.graph\.', '') as member_type_raw,
         displayName as member_display_name,
-        userPrincipalName as member_user_principal_name
-    from source
+        userPrincipalName as member_user_principal_name,
+        listed_rows
+    from deduplicated
 )
 
 select
@@ -71,5 +88,6 @@ select
         else member_type_raw
     end as member_type,
     member_display_name,
-    member_user_principal_name
+    member_user_principal_name,
+    listed_rows
 from typed

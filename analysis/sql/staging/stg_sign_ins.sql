@@ -4,6 +4,9 @@
 -- filter (stg_collections.sign_in_filter): the failure test is applied downstream.
 -- Inputs: sign_ins.ndjson.gz.
 -- Output: created_at (0 to 7 fractional digits parsed) and status.errorCode.
+-- Graph can list an object twice (pages read while the directory changes): one row
+-- per id is kept, the same one on every run, with the number of rows the file
+-- holds for it (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -27,6 +30,16 @@ source as (
             'status': 'struct("errorCode" bigint, "failureReason" varchar)'
         }
     )
+),
+
+deduplicated as (
+    select
+        *,
+        case when id is null then 1 else count(*) over (partition by id) end
+            as listed_rows
+    from source
+    qualify id is null
+        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -36,5 +49,6 @@ select
     userPrincipalName as user_principal_name,
     appDisplayName as app_display_name,
     status.errorCode as error_code,
-    status.failureReason as failure_reason
-from source
+    status.failureReason as failure_reason,
+    listed_rows
+from deduplicated

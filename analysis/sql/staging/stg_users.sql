@@ -10,6 +10,9 @@
 -- user principal name contains #EXT#, creationType = 'Invitation',
 -- externalUserState set, an identity issued by ExternalAzureAD; compared
 -- case-insensitively, an empty string counts as not set.
+-- Graph can list an object twice (pages read while the directory changes): one row
+-- per id is kept, the same one on every run, with the number of rows the file
+-- holds for it (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -43,6 +46,16 @@ source as (
     )
 ),
 
+deduplicated as (
+    select
+        *,
+        case when id is null then 1 else count(*) over (partition by id) end
+            as listed_rows
+    from source
+    qualify id is null
+        or row_number() over (partition by id order by source) = 1
+),
+
 renamed as (
     select
         id as user_id,
@@ -61,8 +74,9 @@ renamed as (
             list_contains(list_transform(identities, lambda i: lower(i.issuer)),
                 'externalazuread'),
             false
-        ) as has_external_azure_ad_identity
-    from source
+        ) as has_external_azure_ad_identity,
+        listed_rows
+    from deduplicated
 ),
 
 parsed as (
@@ -79,6 +93,7 @@ parsed as (
         is_invitation,
         has_external_user_state,
         has_external_azure_ad_identity,
+        listed_rows,
         try_cast(last_sign_in_raw as timestamptz) as last_sign_in_parsed
     from renamed
 ),
@@ -102,7 +117,8 @@ normalised as (
         has_ext_user_principal_name,
         is_invitation,
         has_external_user_state,
-        has_external_azure_ad_identity
+        has_external_azure_ad_identity,
+        listed_rows
     from parsed
 )
 
@@ -121,5 +137,6 @@ select
     has_ext_user_principal_name,
     is_invitation,
     has_external_user_state,
-    has_external_azure_ad_identity
+    has_external_azure_ad_identity,
+    listed_rows
 from normalised
