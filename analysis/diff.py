@@ -42,25 +42,10 @@ def fetch_facts(snapshot_dir: Path) -> Facts:
     snapshot = open_snapshot(snapshot_dir)
     refused = {c["name"] for c in snapshot.manifest["collections"] if c.get("outcome") != "ok"}
     with audit_connection(snapshot) as con:
-        _, users = query_rows(
-            con,
-            "select user_id as id, user_principal_name, display_name, account_enabled, "
-            "is_guest from stg_users",
-        )
-        _, registration = query_rows(
-            con, "select user_id, bool_or(is_mfa_registered) as registered "
-                 "from stg_registration group by user_id",
-        )
-        _, memberships = query_rows(
-            con,
-            "select principal_id, principal_type, coalesce(principal_user_principal_name, "
-            "principal_display_name) as principal_name, role_id, role_display_name, path, "
-            "via_group_id, via_group_display_name from int_privileged_members",
-        )
-        _, events = query_rows(
-            con, "select audit_id, activity_at, activity_display_name, target_ids "
-                 "from role_audit_events order by activity_at, audit_id",
-        )
+        _, users = query_rows(con, "select * from diff_users")
+        _, registration = query_rows(con, "select * from diff_registration")
+        _, memberships = query_rows(con, "select * from diff_memberships")
+        _, events = query_rows(con, "select * from diff_role_events")
         explanations = {slug: explain_on(con, snapshot, slug) for slug in KRI_SLUGS}
     return Facts(
         snapshot=snapshot,

@@ -2,7 +2,7 @@
 
 Each KRI has analysis/sql/explain/<slug>.sql returning one row per counted object,
 so that the number of rows equals the KRI value (for the percentage, the registered
-share of the rows does). The views of analysis/sql/audit/ serve these files and diff.
+share of the rows does). The views of analysis/sql/audit/ serve diff.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def _ca_summary(con: duckdb.DuckDBPyConnection, kri: KriResult, n: int) -> str:
     if kri.degraded:
         return (f"Conditional Access policies were refused: all {n} enabled members count "
                 "as gaps (fail-safe).")
-    _, checks = query_rows(con, "select * from ca_policy_checks")
+    _, checks = query_rows(con, "select * from int_heuristic_ca_checks")
     qualifying = [c for c in checks if c["qualifies"]]
     if qualifying:
         policy = qualifying[0]

@@ -1,4 +1,4 @@
--- ca_policy_checks
+-- int_heuristic_ca_checks
 -- Grain: one row per Conditional Access policy.
 -- Inputs: stg_ca_policies.
 -- Output: each condition of kri.md's entra_ca_coverage_gaps heuristic (state =

@@ -1,4 +1,4 @@
--- role_audit_events
+-- int_role_audit_events
 -- Grain: one row per RoleManagement directory audit event in the snapshot.
 -- Inputs: stg_directory_audits, stg_manifest.
 -- Output: the event, who initiated it, the ids of its target resources (users,
