@@ -11,6 +11,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
+from entra_kri.analysis.build_order import build_order
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_copy
 from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
@@ -170,26 +171,14 @@ def _sql_files(layer: str) -> Iterator[Traversable]:
 
 
 def create_views(con: duckdb.DuckDBPyConnection, layer: str, kind: str = "view") -> list[str]:
-    """Create one view (or table) per file of analysis/sql/`layer`, named after the file.
-
-    Relations of one layer may use each other: one whose inputs do not exist yet is
-    retried after the others, until a pass makes no progress. Returns the names in
-    the order they were created (an order that replays without retries).
-    """
-    pending = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)}
-    created: list[str] = []
-    while pending:
-        failures: dict[str, duckdb.CatalogException] = {}
-        for name, sql in pending.items():
-            try:
-                con.execute(f'create {kind} "{name}" as {sql}')
-                created.append(name)
-            except duckdb.CatalogException as exc:
-                failures[name] = exc
-        if len(failures) == len(pending):
-            raise next(iter(failures.values()))
-        pending = {name: pending[name] for name in failures}
-    return created
+    """Create one view (or table) per file of analysis/sql/`layer`, named after the file,
+    each after the files of its layer it reads (analysis/build_order.py). Returns the
+    names in the order they were created."""
+    statements = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)}
+    order = build_order(statements)
+    for name in order:
+        con.execute(f'create {kind} "{name}" as {statements[name]}')
+    return order
 
 
 def compute_one(
