@@ -123,7 +123,7 @@ def write_png(history: History, out: Path) -> None:
     fig.autofmt_xdate()
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
+    fig.savefig(out, dpi=100, format="png")
     plt.close(fig)
 
 

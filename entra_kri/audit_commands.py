@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from entra_kri.errors import ConfigurationError, SnapshotError
+from entra_kri.storage import atomic_output
 from entra_kri.tenant_text import visible
 
 EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
@@ -140,7 +141,8 @@ def evidence(snapshot_dir: Path, out: Path) -> None:
     """Write an evidence pack (zip) of a snapshot: files, SQL, KRIs, explain rows, README."""
     from entra_kri.analysis.evidence import write_evidence
 
-    names = write_evidence(snapshot_dir, out)
+    with atomic_output(out) as temporary:
+        names = write_evidence(snapshot_dir, temporary)
     click.echo(f"{out}: {len(names)} files")
 
 
@@ -191,7 +193,8 @@ def trend(root: Path, tenant: str | None, since: datetime | None, until: datetim
                           thresholds=configured_thresholds(config_path, tenant_id))
     if fmt == "png":
         target = out or Path(f"trend-{history.tenant_id}.png")
-        write_png(history, target)
+        with atomic_output(target) as temporary:
+            write_png(history, temporary)
         click.echo(visible(str(target)))
         return
     click.echo(render_trend(history, fmt), nl=False)

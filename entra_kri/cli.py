@@ -14,19 +14,21 @@ import click
 from entra_kri import __version__
 from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
-from entra_kri.errors import EntraKriError
+from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lake_commands import register as register_lake_commands
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import configure_logging, show_progress
 from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.report_command import register as register_report_command
+from entra_kri.storage import StorageError, check_writable, is_storage_error, storage_error
 from entra_kri.tenant_text import visible
 
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
 
 
 class EntraKriGroup(click.Group):
-    """Maps every `EntraKriError` to click's error display and the error's exit status.
+    """Maps every `EntraKriError` to click's error display and the error's exit status, and
+    a full disk or a read-only directory (entra_kri/storage.py) to exit 1.
 
     A message may quote tenant strings or file names, so its controls are made visible.
     """
@@ -38,6 +40,10 @@ class EntraKriGroup(click.Group):
             error = click.ClickException(visible(exc.message))
             error.exit_code = exc.exit_code
             raise error from exc
+        except OSError as exc:
+            if not is_storage_error(exc):
+                raise
+            raise click.ClickException(visible(storage_error(exc).message)) from exc
 
 
 @click.group(cls=EntraKriGroup)
@@ -217,7 +223,11 @@ def config_check(config_path: Path | None) -> None:
         raise EntraKriError("No configuration file found (--config, $ENTRA_KRI_CONFIG, "
                             "./entra-kri.toml, ~/.config/entra-kri/config.toml).",
                             "Write one as described in docs/configuration.md.")
-    click.echo(f"{loaded.path}: ok, root {loaded.root}")
+    try:
+        check_writable(loaded.root)
+    except StorageError as exc:
+        raise ConfigurationError(f"{loaded.path}: root {exc.cause}", exc.fix) from exc
+    click.echo(f"{loaded.path}: ok, root {loaded.root} (writable)")
     for name, settings in loaded.tenants.items():
         kris = ", ".join(settings.kris) if settings.kris else "all KRIs"
         click.echo(f"  tenant {name}: {settings.tenant_id} ({settings.cloud}), {kris}")

@@ -22,6 +22,8 @@ CONFIG_ENV = "ENTRA_KRI_CONFIG"
 DEFAULT_SECRET_ENV = "ENTRA_KRI_CLIENT_SECRET"
 CLOUD_NAMES = ("global", "usgov", "usgovdod", "china")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# POSIX: the environment variable names of its utilities are capitals, digits and _.
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 TOP_KEYS = {"root", "tenants"}
 TENANT_KEYS = {
@@ -158,6 +160,10 @@ def _tenant_mistakes(table: dict[str, Any], base: Path) -> list[str]:
     for key in ("secret_env", "keyring", "certificate_thumbprint"):
         if key in table and not isinstance(table[key], str):
             mistakes.append(f"{key}: must be a string")
+    if isinstance(table.get("secret_env"), str) and not ENV_NAME.match(table["secret_env"]):
+        mistakes.append("secret_env: must be the name of an environment variable (capital "
+                        "letters, digits and _, e.g. ENTRA_KRI_CLIENT_SECRET), not the secret "
+                        "itself; the value is not shown in case it is one")
     secret_sources = [k for k in ("secret_file", "keyring", "certificate") if k in table]
     if len(secret_sources) > 1:
         mistakes.append(f"{' and '.join(secret_sources)}: choose one credential source")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from entra_kri.errors import SnapshotError
+from entra_kri.storage import atomic_output
 
 
 @click.command()
@@ -41,7 +42,8 @@ def report(root: Path, tenant: str | None, out: Path | None, since: datetime | N
     )
     target = out or Path(f"report-{data.tenant_id}.html")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_report(data), encoding="utf-8")
+    with atomic_output(target) as temporary:
+        temporary.write_text(render_report(data), encoding="utf-8")
     click.echo(str(target))
     problems = data.verification.problems
     if problems:

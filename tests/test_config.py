@@ -153,3 +153,48 @@ def test_trend_and_explain_judge_statuses_by_the_configured_thresholds(tmp_path)
     explain = CliRunner().invoke(cli, ["explain", snapshot, "entra_guest_account_count",
                                        "--format", "json", "--config", str(config)])
     assert json.loads(explain.stdout)["status"] == "breach"
+
+
+def test_a_secret_typed_into_secret_env_is_never_echoed(tmp_path):
+    """secret_env names an environment variable; a secret pasted there stays unshown."""
+    secret = "Xy7~Q8abc.SuperSecretValue-123"
+    path = good(tmp_path, f'secret_env = "{secret}"')
+    message = mistakes_of(path)
+    assert "secret_env" in message and secret not in message
+    for args in (["config", "check", "--config", str(path)],
+                 ["run", "--all", "--config", str(path)],
+                 ["check", "--tenant", "contoso", "--config", str(path)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert secret not in result.output
+
+
+def test_config_check_refuses_a_root_that_cannot_be_written(tmp_path):
+    """root under a regular file: even root cannot create it (works without mounting)."""
+    (tmp_path / "a-file").write_text("")
+    path = write(tmp_path, f"""
+        root = "a-file/snaps"
+        [tenants.contoso]
+        tenant_id = "{TENANT}"
+        client_id = "{CLIENT}"
+        """)
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "root" in result.stderr and "Not a directory" in result.stderr
+
+
+def test_config_check_refuses_a_read_only_root(tmp_path):
+    from tests.mounts import read_only
+
+    (tmp_path / "source").mkdir()
+    with read_only(tmp_path / "source", tmp_path / "ro"):
+        path = good(tmp_path).read_text().replace('root = "snaps"', 'root = "ro/snaps"')
+        config = write(tmp_path, path)
+        result = CliRunner().invoke(cli, ["config", "check", "--config", str(config)])
+    assert result.exit_code == 2 and "Read-only file system" in result.stderr
+
+
+def test_config_check_says_root_is_writable(tmp_path):
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(good(tmp_path))])
+    assert result.exit_code == 0 and "(writable)" in result.stdout
+    assert not (tmp_path / "snaps").exists()

@@ -1,0 +1,76 @@
+"""Writing outputs: complete files or none, and one paragraph when the disk says no.
+
+A full disk, a quota, a read-only mount or a missing permission is an expected
+failure of a scheduled tool, not a bug: `storage_error` turns the OSError into
+a `StorageError` naming the path and the fix, and the CLI does so for any such
+OSError that reaches it (docs/operations.md, "Full disks and read-only
+directories").
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from entra_kri.errors import EntraKriError
+
+# The errors a full or read-only file system gives; other OSErrors stay bugs.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
+                  errno.EPERM, errno.ENOTDIR}
+
+
+class StorageError(EntraKriError):
+    """An output could not be written: no space, read-only, or not allowed."""
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+
+
+def storage_error(exc: OSError, target: Path | str | None = None) -> StorageError:
+    """The one-paragraph error for `exc`, naming `target` (or the path the error names)."""
+    where = target or exc.filename or "a file"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        fix = "Free some space (or raise the quota) on that file system, or write elsewhere."
+    elif exc.errno == errno.EROFS:
+        fix = "That file system is mounted read-only: write elsewhere."
+    elif exc.errno == errno.ENOTDIR:
+        fix = "A part of that path is a file, not a directory: fix the path."
+    else:
+        fix = "This account may not use that path: fix its permissions or choose another."
+    return StorageError(f"{where}: {exc.strerror or exc} (errno {exc.errno}).", fix)
+
+
+def check_writable(directory: Path) -> None:
+    """StorageError unless a file can be created in `directory` (or, if it does not exist
+    yet, in its nearest existing parent, where it would be created)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    probe = existing / f".entra-kri-write-test-{uuid.uuid4().hex}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise storage_error(exc, directory) from exc
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed to `path` only once the block
+    succeeds, removed otherwise, so a full disk never leaves a truncated file behind."""
+    temporary = path.with_name(f".{uuid.uuid4().hex[:12]}.{path.name}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except OSError as exc:
+        if is_storage_error(exc):
+            raise storage_error(exc, path) from exc
+        raise
+    finally:
+        with suppress(FileNotFoundError):
+            temporary.unlink()

@@ -1,0 +1,89 @@
+"""Full disks and read-only directories (entra_kri/storage.py): one paragraph, no partial file."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from entra_kri.cli import cli
+from tests.conftest import DEMO_CASSETTE
+from tests.mounts import full_disk, read_only
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def one_paragraph(result, *expected):
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for text in expected:
+        assert text in result.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo")
+    result = invoke("snapshot", "--replay", DEMO_CASSETTE, "--out", root)
+    assert result.exit_code == 0, result.output
+    return root, result.stdout.strip()
+
+
+def test_snapshot_on_a_full_disk_is_one_paragraph_and_leaves_no_partial(tmp_path):
+    with full_disk(tmp_path / "full") as full:
+        result = invoke("snapshot", "--replay", DEMO_CASSETTE, "--out", full / "snaps")
+        one_paragraph(result, "No space left on device", "Free some space")
+        left = [p.name for p in (full / "snaps").rglob("*")]
+    assert not [name for name in left if name[:8].isdigit() or name.endswith(".partial")]
+
+
+def test_snapshot_into_a_read_only_directory_is_one_paragraph(tmp_path):
+    (tmp_path / "source").mkdir()
+    with read_only(tmp_path / "source", tmp_path / "ro") as ro:
+        result = invoke("snapshot", "--replay", DEMO_CASSETTE, "--out", ro / "snaps")
+        one_paragraph(result, "Read-only file system", "write elsewhere")
+
+
+@pytest.mark.parametrize("command", ["evidence", "report", "trend"])
+def test_an_output_on_a_full_disk_leaves_no_truncated_file(command, demo_snapshot, tmp_path):
+    root, snapshot = demo_snapshot
+    with full_disk(tmp_path / "full") as full:
+        out = full / {"evidence": "e.zip", "report": "r.html", "trend": "t.png"}[command]
+        args = {"evidence": ["evidence", snapshot, "--out", out],
+                "report": ["report", root, "--out", out],
+                "trend": ["trend", root, "--format", "png", "--out", out]}[command]
+        result = invoke(*args)
+        one_paragraph(result, str(out), "No space left on device")
+        assert sorted(p.name for p in full.iterdir()) == [".filler"]
+
+
+@pytest.mark.parametrize("command", ["evidence", "report", "trend"])
+def test_an_output_in_a_read_only_directory_is_one_paragraph(command, demo_snapshot,
+                                                              tmp_path):
+    root, snapshot = demo_snapshot
+    (tmp_path / "source").mkdir()
+    with read_only(tmp_path / "source", tmp_path / "ro") as ro:
+        out = ro / "out.file"
+        args = {"evidence": ["evidence", snapshot, "--out", out],
+                "report": ["report", root, "--out", out],
+                "trend": ["trend", root, "--format", "png", "--out", out]}[command]
+        one_paragraph(invoke(*args), "Read-only file system")
+
+
+def test_a_report_that_runs_out_of_space_leaves_no_file(demo_snapshot, tmp_path, monkeypatch):
+    """Without mounting (runs everywhere): the disk fills up half-way through the write."""
+    import errno
+    from pathlib import Path
+
+    root, _ = demo_snapshot
+    real_write_text = Path.write_text
+
+    def half_then_full(self, data, *args, **kwargs):
+        real_write_text(self, data[: len(data) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", half_then_full)
+    out = tmp_path / "out" / "r.html"
+    one_paragraph(invoke("report", root, "--out", out), str(out), "No space left on device")
+    assert list(out.parent.iterdir()) == []
