@@ -14,8 +14,9 @@ from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import show_progress
-from entra_kri.runlog import RunRecord, append_run, read_runs
+from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
+from entra_kri.storage import is_storage_error, storage_error
 from entra_kri.tenant_text import visible
 
 log = logging.getLogger("entra_kri.run")
@@ -46,6 +47,7 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
     tenant_dir = config.root / settings.tenant_id
     started = _now()
     record = RunRecord(run_id, settings.name, settings.tenant_id, _iso(started))
+    _keep(tenant_dir, record)  # a run killed with kill -9 still leaves its start
     client = None
     try:
         with tenant_lock(tenant_dir):
@@ -64,13 +66,16 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
             kri_history(config.root, settings.tenant_id, slugs=settings.kris)
             record.outcome = "ok"
     except EntraKriError as exc:
-        record.error = exc.message
+        record.outcome, record.error = "failed", exc.message
         log.error("tenant %s: %s", settings.name, exc.message)
     except Exception as exc:  # one tenant's bug or full disk must not stop the others
-        record.error = f"{type(exc).__name__}: {exc}"
+        record.outcome, record.error = "failed", f"{type(exc).__name__}: {exc}"
         log.error("tenant %s: unexpected error %s (the traceback: run with --verbose)",
                   settings.name, record.error)
         log.debug("tenant %s: traceback of the unexpected error", settings.name, exc_info=True)
+    except BaseException:
+        record.outcome, record.error = "failed", "interrupted"
+        raise
     finally:
         if client is not None:
             stats = client.stats
@@ -78,8 +83,18 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
             record.throttled = stats.throttled
             record.waited_seconds = round(stats.waited_seconds, 1)
         record.ended = _iso(_now())
-        append_run(tenant_dir, record)
+        _keep(tenant_dir, record)
     return record
+
+
+def _keep(tenant_dir: Path, record: RunRecord) -> None:
+    """Append the record; a full or read-only disk is logged, never stops the run."""
+    try:
+        append_run(tenant_dir, record)
+    except OSError as exc:
+        log.error("tenant %s: the run record could not be kept: %s", record.tenant,
+                  storage_error(exc, tenant_dir / RUNS_FILE).message if is_storage_error(exc)
+                  else exc)
 
 
 def _reached(record: RunRecord, fail_on: str) -> bool:
@@ -145,11 +160,12 @@ def runs(root: Path, fmt: str, last: int | None) -> None:
         return
     for r in history:
         rows = sum(r.get("rows", {}).values())
+        note = (f"  error: {r['error']}" if r.get("error") else
+                "  never finished: still running, or killed" if r["outcome"] == STARTED else "")
         click.echo(visible(
-            f"{r['started']}  {r['run_id']}  {r['tenant']:<16} {r['outcome']:<6} "
+            f"{r['started']}  {r['run_id']}  {r['tenant']:<16} {r['outcome']:<7} "
             f"{r.get('snapshot_id') or '-':<16} rows={rows} retries={r['retries']} "
-            f"429s={r['throttled']} warnings={len(r['warnings'])}"
-            + (f"  error: {r['error']}" if r.get("error") else "")))
+            f"429s={r['throttled']} warnings={len(r['warnings'])}{note}"))
 
 
 @click.command(name="prune")

@@ -1,4 +1,9 @@
-"""Run history: one NDJSON line per `entra-kri run` per tenant, under ROOT/<tenant>/runs.ndjson."""
+"""Run history under ROOT/<tenant>/runs.ndjson: two NDJSON lines per `entra-kri run` per tenant.
+
+The first line, outcome "started", is written when the tenant's run begins; the
+second, with the same run id, when it ends. A run killed outright (kill -9, power
+loss) keeps only its first line, and is listed as started, never finished.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 RUNS_FILE = "runs.ndjson"
+STARTED = "started"
 
 
 @dataclass
@@ -19,7 +25,7 @@ class RunRecord:
     tenant_id: str
     started: str
     ended: str = ""
-    outcome: str = "failed"  # ok | failed
+    outcome: str = STARTED  # started (until the run ends) | ok | failed
     snapshot_id: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     requests: int = 0
@@ -38,10 +44,11 @@ def append_run(tenant_dir: Path, record: RunRecord) -> None:
 
 
 def read_runs(root: Path) -> list[dict[str, Any]]:
-    """Every run recorded under `root` (all tenants), oldest first."""
-    runs = []
+    """Every run recorded under `root` (all tenants), oldest first: each run's last line."""
+    runs: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted(root.glob(f"*/{RUNS_FILE}")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                runs.append(json.loads(line))
-    return sorted(runs, key=lambda r: r.get("started", ""))
+                run = json.loads(line)
+                runs[run.get("run_id", ""), run.get("tenant_id", "")] = run
+    return sorted(runs.values(), key=lambda r: r.get("started", ""))

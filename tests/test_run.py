@@ -46,6 +46,13 @@ def invoke(*args, env=None):
     return CliRunner().invoke(cli, list(args), env=env)
 
 
+def last_run(tenant_dir: Path) -> dict:
+    """The tenant's last run record: its end line, the one after its start line."""
+    lines = (tenant_dir / "runs.ndjson").read_text().splitlines()
+    assert json.loads(lines[-2])["outcome"] == "started"
+    return json.loads(lines[-1])
+
+
 @allow_loopback
 def test_run_all_captures_every_tenant_and_updates_history(two_tenants, tmp_path):
     config, env, demo, volume = two_tenants
@@ -55,7 +62,7 @@ def test_run_all_captures_every_tenant_and_updates_history(two_tenants, tmp_path
         tenant_dir = tmp_path / "snaps" / tenant.tenant_id
         assert len([p for p in tenant_dir.iterdir() if p.name[0].isdigit()]) == 1
         assert (tenant_dir / "history.duckdb").exists()
-        run = json.loads((tenant_dir / "runs.ndjson").read_text())
+        run = last_run(tenant_dir)
         assert run["outcome"] == "ok" and run["rows"]["users"] > 0
         assert not (tenant_dir / LOCK_FILE).exists()
     runs = invoke("runs", str(tmp_path / "snaps"))
@@ -77,9 +84,8 @@ def test_a_failing_tenant_exits_1_and_the_others_still_run(two_tenants, tmp_path
     result = invoke("run", "--all", "--config", str(config), env=env)
     assert result.exit_code == 1
     assert "demo" in result.stderr and "AADSTS7000215" in result.stderr
-    volume_runs = (tmp_path / "snaps" / volume.tenant_id / "runs.ndjson").read_text()
-    assert json.loads(volume_runs)["outcome"] == "ok"
-    demo_run = json.loads((tmp_path / "snaps" / demo.tenant_id / "runs.ndjson").read_text())
+    assert last_run(tmp_path / "snaps" / volume.tenant_id)["outcome"] == "ok"
+    demo_run = last_run(tmp_path / "snaps" / demo.tenant_id)
     assert demo_run["outcome"] == "failed" and "wrong" not in json.dumps(demo_run)
 
 
@@ -207,10 +213,71 @@ def test_run_all_tries_every_tenant_after_an_unexpected_error(two_tenants, tmp_p
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     assert f"{type(error).__name__}: " in result.stderr
-    demo_run = json.loads((tmp_path / "snaps" / demo.tenant_id / "runs.ndjson").read_text())
+    demo_run = last_run(tmp_path / "snaps" / demo.tenant_id)
     assert demo_run["outcome"] == "failed"
     assert demo_run["error"] == f"{type(error).__name__}: {error}"
-    volume_run = json.loads((tmp_path / "snaps" / volume.tenant_id / "runs.ndjson").read_text())
+    volume_run = last_run(tmp_path / "snaps" / volume.tenant_id)
     assert volume_run["outcome"] == "ok"
     debug = invoke("--verbose", "run", "--tenant", "demo", "--config", str(config), env=env)
     assert debug.exit_code == 1 and "Traceback" in debug.stderr
+
+
+KILL_DURING_HISTORY = """
+import os, signal, sys
+import duckdb
+from entra_kri.cli import cli
+
+real_connect = duckdb.connect
+
+def killed(database=":memory:", *args, **kwargs):
+    if "history" in str(database):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_connect(database, *args, **kwargs)
+
+duckdb.connect = killed
+cli(["run", "--tenant", "demo", "--config", sys.argv[1]], prog_name="entra-kri")
+"""
+
+
+@allow_loopback
+def test_a_run_killed_with_kill_9_is_listed_as_started_never_finished(two_tenants, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    config, env, *_ = two_tenants
+    child = subprocess.run([sys.executable, "-c", KILL_DURING_HISTORY, str(config)],
+                           env={**os.environ, **env}, cwd=tmp_path, capture_output=True,
+                           timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    runs = invoke("runs", str(tmp_path / "snaps"))
+    assert runs.exit_code == 0, runs.output
+    assert "started" in runs.stdout and "never finished" in runs.stdout
+    (recorded,) = json.loads(invoke("runs", str(tmp_path / "snaps"), "--format",
+                                    "json").stdout)
+    assert recorded["outcome"] == "started" and recorded["tenant"] == "demo"
+    again = invoke("run", "--tenant", "demo", "--config", str(config), env=env)
+    assert again.exit_code == 0, again.output  # the dead run's lock is taken over
+    outcomes = [r["outcome"] for r in json.loads(
+        invoke("runs", str(tmp_path / "snaps"), "--format", "json").stdout)]
+    assert outcomes == ["started", "ok"]
+
+
+@allow_loopback
+def test_an_interrupted_run_is_recorded_as_interrupted(two_tenants, tmp_path, monkeypatch):
+    import duckdb
+
+    config, env, *_ = two_tenants
+    real_connect = duckdb.connect
+
+    def interrupted(database=":memory:", *args, **kwargs):
+        if "history" in str(database):
+            raise KeyboardInterrupt
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", interrupted)
+    result = invoke("run", "--all", "--config", str(config), env=env)
+    assert result.exit_code != 0
+    (recorded,) = json.loads(invoke("runs", str(tmp_path / "snaps"), "--format",
+                                    "json").stdout)
+    assert recorded["outcome"] == "failed" and recorded["error"] == "interrupted"
