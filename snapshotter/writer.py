@@ -12,13 +12,16 @@ import contextlib
 import gzip
 import hashlib
 import json
+import logging
 import os
 import queue
 import re
 import shutil
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,6 +31,9 @@ MANIFEST = "manifest.json"
 COLLECTION_SUFFIX = ".ndjson.gz"
 GZIP_LEVEL = 6  # as small as 9 on Graph's JSON, for a third of the CPU
 PAGES_IN_FLIGHT = 2  # pages handed to a writer thread and not yet written
+PARTIAL_SUFFIX = ".partial"
+STALE_PARTIAL_AGE = 24 * 3600  # seconds: a killed capture's partial directory is removed
+log = logging.getLogger("entra_kri.capture")
 
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # A surrogate code point left in a decoded str is a lone one (json pairs the others).
@@ -178,12 +184,13 @@ class SnapshotWriter:
     def __init__(self, root: Path, tenant_id: str, snapshot_id: str) -> None:
         self.tenant_dir = root / tenant_id
         self.final_dir = self.tenant_dir / snapshot_id
-        self.partial_dir = self.tenant_dir / f".{snapshot_id}.partial"
+        self.partial_dir = self.tenant_dir / f".{snapshot_id}{PARTIAL_SUFFIX}"
         if self.final_dir.exists():
             raise SnapshotError(
                 f"A snapshot {snapshot_id} already exists in {self.tenant_dir}.",
                 "Snapshots are named by the second they were taken; wait a second and run again.",
             )
+        remove_stale_partials(self.tenant_dir)
         self.partial_dir.mkdir(parents=True, exist_ok=False)
         self._files: list[CollectionFile] = []
 
@@ -205,6 +212,20 @@ class SnapshotWriter:
         for collection_file in self._files:
             collection_file.discard()
         shutil.rmtree(self.partial_dir, ignore_errors=True)
+
+
+def remove_stale_partials(tenant_dir: Path, older_than: float = STALE_PARTIAL_AGE) -> None:
+    """Remove the partial directories of captures killed outright more than `older_than`
+    seconds ago (by their newest file). The caller holds the tenant's lock, so no live
+    capture of this tenant writes there; the age spares a capture on another host."""
+    for partial in tenant_dir.glob(f".*{PARTIAL_SUFFIX}"):
+        if not partial.is_dir() or partial.is_symlink():
+            continue
+        newest = max(p.lstat().st_mtime for p in (partial, *partial.iterdir()))
+        if time.time() - newest > older_than:
+            shutil.rmtree(partial, ignore_errors=True)
+            log.warning("Removed %s, left by a capture interrupted %s.", partial,
+                        datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def sha256_of(path: Path) -> str:

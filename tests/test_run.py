@@ -281,3 +281,13 @@ def test_an_interrupted_run_is_recorded_as_interrupted(two_tenants, tmp_path, mo
     (recorded,) = json.loads(invoke("runs", str(tmp_path / "snaps"), "--format",
                                     "json").stdout)
     assert recorded["outcome"] == "failed" and recorded["error"] == "interrupted"
+
+
+@allow_loopback
+def test_a_run_record_that_cannot_be_written_is_logged_and_the_run_goes_on(two_tenants,
+                                                                           tmp_path):
+    config, env, demo, _ = two_tenants
+    (tmp_path / "snaps" / demo.tenant_id / "runs.ndjson").mkdir(parents=True)
+    result = invoke("run", "--tenant", "demo", "--config", str(config), env=env)
+    assert result.exit_code == 0, result.output
+    assert "the run record could not be kept" in result.stderr

@@ -120,3 +120,27 @@ def test_abort_stops_the_writer_threads_of_unfinished_files(tmp_path):
     writer.abort()
     assert not out._thread.is_alive()
     assert list((tmp_path / "tenant").iterdir()) == []
+
+
+def test_partials_of_captures_killed_over_a_day_ago_are_cleaned_on_the_next_run(tmp_path,
+                                                                                 caplog):
+    """A capture killed outright leaves `.<id>.partial/`; the next capture of the tenant
+    (under its lock) removes those older than a day, with a log line, and no other."""
+    import logging
+    import os
+    import time
+
+    tenant_dir = tmp_path / "tenant"
+    old = tenant_dir / ".20261101T000000Z.partial"
+    young = tenant_dir / ".20261127T000000Z.partial"
+    for partial, age in ((old, 2 * 86400), (young, 3600)):
+        partial.mkdir(parents=True)
+        (partial / "users.ndjson.gz").write_bytes(b"half")
+        moment = time.time() - age
+        for path in (partial / "users.ndjson.gz", partial):
+            os.utime(path, (moment, moment))
+    with caplog.at_level(logging.INFO):
+        writer, _ = _write(tmp_path, "20261128T000000Z", [{"id": "1"}])
+    writer.abort()
+    assert not old.exists() and young.exists()
+    assert f"Removed {old}" in caplog.text
