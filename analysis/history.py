@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold,
 from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
 from entra_kri.errors import ConfigurationError, SnapshotError
+
+log = logging.getLogger("entra_kri.history")
 
 HISTORY_FILE = "history.duckdb"
 
@@ -169,7 +173,11 @@ def kri_history(
 
 @contextmanager
 def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (or create) the history file; a damaged one is derived data: rebuild it."""
+    """Open (or create) the history file; a damaged one is derived data: rebuild it.
+
+    On a read-only archive the cache cannot be written: an in-memory one stands in,
+    so every value is computed from its snapshot, with a warning saying so.
+    """
     try:
         con = duckdb.connect(str(path))
     except duckdb.IOException as exc:
@@ -178,8 +186,14 @@ def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 f"The history cache {path} is in use by another entra-kri process.",
                 "Wait for it to finish and run the command again.",
             ) from exc
-        path.unlink(missing_ok=True)
-        con = duckdb.connect(str(path))
+        if os.access(path.parent, os.W_OK):
+            path.unlink(missing_ok=True)
+            con = duckdb.connect(str(path))
+        else:
+            log.warning("The history cache %s cannot be written (%s): every value is "
+                        "computed from its snapshot, without caching.", path,
+                        str(exc).splitlines()[0])
+            con = duckdb.connect(":memory:")
     try:
         con.execute(_SCHEMA)
         yield con

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -87,3 +89,23 @@ def test_a_report_that_runs_out_of_space_leaves_no_file(demo_snapshot, tmp_path,
     out = tmp_path / "out" / "r.html"
     one_paragraph(invoke("report", root, "--out", out), str(out), "No space left on device")
     assert list(out.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["no_cache", "existing_cache"])
+def test_trend_and_report_work_on_a_read_only_archive(cached, demo_snapshot, tmp_path):
+    """The history cache cannot be written there: values are computed without it."""
+    import shutil
+
+    root, _ = demo_snapshot
+    archive = tmp_path / "archive"
+    shutil.copytree(root, archive, ignore=shutil.ignore_patterns("history*"))
+    if cached:
+        assert invoke("trend", archive).exit_code == 0
+    with read_only(archive, tmp_path / "ro") as ro:
+        trend = invoke("trend", ro, "--format", "json")
+        assert trend.exit_code == 0, trend.output
+        assert "cannot be written" in trend.stderr
+        assert json.loads(trend.stdout)
+        report = invoke("report", ro, "--out", tmp_path / "r.html")
+        assert report.exit_code == 0, report.output
+        assert (tmp_path / "r.html").stat().st_size > 1000
