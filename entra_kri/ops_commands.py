@@ -59,8 +59,10 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
             manifest = json.loads((path / "manifest.json").read_text())
             record.snapshot_id = path.name
             record.rows = {c["name"]: c["items"] for c in manifest["collections"]}
-            record.warnings = list(manifest["warnings"])
             report = compute_kris(path, merge_thresholds(settings.thresholds), settings.kris)
+            # The capture's own warnings, then each KRI's (a refusal is worded there, once).
+            record.warnings = list(dict.fromkeys(
+                [*report.warnings, *(w for k in report.kris for w in k.warnings)]))
             record.kris = {k.slug: {"value": k.value, "status": k.status,
                                     "degraded": k.degraded} for k in report.kris}
             kri_history(config.root, settings.tenant_id, slugs=settings.kris)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from entra_kri.snapshotter import collections as c
 from entra_kri.snapshotter.fanout import Spool, fan_out
 from entra_kri.snapshotter.manifest import CollectionRecord
-from entra_kri.snapshotter.refusals import fatal_error, refusal_warning
+from entra_kri.snapshotter.refusals import fatal_error, log_refusal, refused_request
 
 from entra_kri.errors import GraphError
 
@@ -85,11 +85,7 @@ def _capture_group(run: CaptureRun, spool: Spool, group_id: str) -> tuple[dict[s
     except GraphError as exc:
         if exc.status not in collection.tolerated:
             raise fatal_error(collection, exc) from exc
-        run.warn(
-            refusal_warning(collection, exc, what=f"GET /groups/{group_id}")
-            + " Conditional Access policies naming this group cover no one it decides "
-            "(fail-safe); entra_ca_coverage_gaps_exact is degraded if an enabled one does."
-        )
+        log_refusal(collection.name, refused_request(f"GET /groups/{group_id}", exc))
         return {"id": group_id, "display_name": name,
                 "outcome": "forbidden" if exc.status == 403 else "not_found",
                 "http_status": exc.status, "items": spool.items,

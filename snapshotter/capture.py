@@ -34,7 +34,7 @@ from entra_kri.snapshotter.manifest import (
 )
 from entra_kri.snapshotter.paging import fetch_pages
 from entra_kri.snapshotter.progress import CaptureObserver
-from entra_kri.snapshotter.refusals import fatal_error, refusal_warning
+from entra_kri.snapshotter.refusals import fatal_error, log_refusal, refused_request
 from entra_kri.snapshotter.session import Connection
 from entra_kri.snapshotter.writer import SnapshotWriter
 
@@ -137,7 +137,7 @@ class CaptureRun:
         record.http_status = exc.status or 0
         record.error = {"code": exc.code or "unknown", "message": exc.detail}
         record.pages = 0
-        self.warn(refusal_warning(collection, exc))
+        log_refusal(collection.name, refused_request(f"GET {collection.path}", exc))
 
     def finish(self, record: CollectionRecord) -> CollectionRecord:
         log.info("%s: %d items in %d pages (%s)", record.name, record.items, record.pages,
@@ -162,16 +162,11 @@ def capture_users(run: CaptureRun) -> None:
     if refusal is not None:
         record.extra.update(sign_in_activity="forbidden", sign_in_activity_error={
             "code": refusal.code or "unknown", "message": refusal.detail})
-        run.warn(refusal_warning(c.USERS, refusal, what="signInActivity on /users")
-                 + " Users were captured without it; entra_stale_accounts_90d counts every "
-                 "enabled member as stale (fail-safe).")
+        log_refusal(c.USERS.name, refused_request("signInActivity on /users", refusal)
+                    + ": the users were captured without it")
     elif record.items and with_activity == 0:
         record.extra["sign_in_activity"] = "stripped"
-        run.warn(
-            "Graph returned no signInActivity on any user: the app probably lacks "
-            "AuditLog.Read.All, or the tenant has no Entra ID P1/P2. "
-            "entra_stale_accounts_90d counts every enabled member as stale (fail-safe)."
-        )
+        log_refusal(c.USERS.name, "Graph returned no signInActivity on any user")
     else:
         record.extra["sign_in_activity"] = "ok"
 

@@ -1,12 +1,22 @@
-"""What a Graph refusal means for the user: the warning or the fatal message, with the fix."""
+"""What a Graph refusal means for the user: a log line when it is tolerated, or the fatal
+message, with the fix.
+
+A tolerated refusal is recorded in the manifest as data (outcome, HTTP status, Graph's
+error code and message; docs/snapshot-format.md). Its cause and fix are worded once,
+by the analysis (analysis/sql/intermediate/int_refusal_warnings.sql), in the warnings
+of the KRIs that need the refused data; the capture only says that it happened.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from entra_kri.snapshotter.collections import Collection
 
 from entra_kri.errors import GraphError
 
-NO_LICENCE = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
+log = logging.getLogger("entra_kri.capture")
+
 NO_PERMISSION = "Authorization_RequestDenied"
 CONSENT_FIX = (
     "In the Entra admin center open the app registration, API permissions: add the Microsoft "
@@ -15,21 +25,15 @@ CONSENT_FIX = (
 )
 
 
-def _reason(collection: Collection, exc: GraphError) -> str:
-    if exc.code == NO_LICENCE:
-        return "the tenant has no Entra ID P1/P2 licence"
-    if exc.code == NO_PERMISSION:
-        return f"the app lacks {collection.permission} or admin consent"
-    return f"Graph said: {exc.detail.rstrip().rstrip('.')}"
+def log_refusal(name: str, what: str) -> None:
+    """Say that Graph refused `what` of collection `name` and the capture went on."""
+    log.warning("%s: %s; recorded in the manifest. `entra-kri kri` flags the KRIs that need "
+                "it as degraded and says why and how to fix it.", name, what)
 
 
-def refusal_warning(collection: Collection, exc: GraphError, what: str | None = None) -> str:
-    """The warning recorded when a tolerated collection is refused."""
-    target = what or f"GET {collection.path}"
-    return (
-        f"{target} was refused ({exc.status} {exc.code}): {_reason(collection, exc)}. "
-        "The KRIs that need it take their fail-safe values and are flagged degraded."
-    )
+def refused_request(request: str, exc: GraphError) -> str:
+    """`request` and how Graph refused it, for `log_refusal`."""
+    return f"Graph refused {request} (HTTP {exc.status} {exc.code})"
 
 
 def fatal_error(collection: Collection, exc: GraphError) -> GraphError:

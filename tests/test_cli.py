@@ -85,12 +85,13 @@ def test_p1_less_tenant_exits_0_with_warnings(fake, demo_tenant, tmp_path):
     demo_tenant.licence = "free"
     result = snapshot(fake, demo_tenant, tmp_path)
     assert result.exit_code == 0, result.output
-    assert "P1/P2" in result.stderr
+    assert ("Graph refused GET /auditLogs/signIns (HTTP 403 "
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant)") in result.stderr
     report = json.loads(CliRunner().invoke(
         cli, ["kri", result.stdout.strip(), "--format", "json"]).stdout)
     degraded = {k["slug"]: k for k in report["kris"] if k["degraded"]}
     assert degraded["entra_failed_signins_24h"]["value"] == 0
-    assert degraded["entra_ca_coverage_gaps"]["warnings"]
+    assert "P1/P2" in degraded["entra_ca_coverage_gaps"]["warnings"][0]
 
 
 def test_no_secret_is_a_usage_error(fake, demo_tenant, tmp_path):
