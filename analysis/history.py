@@ -175,8 +175,8 @@ def kri_history(
 def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open (or create) the history file; a damaged one is derived data: rebuild it.
 
-    On a read-only archive the cache cannot be written: an in-memory one stands in,
-    so every value is computed from its snapshot, with a warning saying so.
+    Where the cache cannot be written (a read-only archive, a full disk), an in-memory
+    one stands in, so every value is computed from its snapshot, with a warning.
     """
     try:
         con = duckdb.connect(str(path))
@@ -186,19 +186,26 @@ def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 f"The history cache {path} is in use by another entra-kri process.",
                 "Wait for it to finish and run the command again.",
             ) from exc
-        if os.access(path.parent, os.W_OK):
-            path.unlink(missing_ok=True)
-            con = duckdb.connect(str(path))
-        else:
-            log.warning("The history cache %s cannot be written (%s): every value is "
-                        "computed from its snapshot, without caching.", path,
-                        str(exc).splitlines()[0])
-            con = duckdb.connect(":memory:")
+        con = _rebuilt_or_in_memory(path, exc)
     try:
         con.execute(_SCHEMA)
         yield con
     finally:
         con.close()
+
+
+def _rebuilt_or_in_memory(path: Path, exc: Exception) -> duckdb.DuckDBPyConnection:
+    """A new cache file in place of a damaged one, or, where none can be written (a
+    read-only archive, a full disk), an in-memory cache and a warning saying so."""
+    if os.access(path.parent, os.W_OK):
+        try:
+            path.unlink(missing_ok=True)
+            return duckdb.connect(str(path))
+        except (OSError, duckdb.IOException) as again:
+            exc = again
+    log.warning("The history cache %s cannot be written (%s): every value is computed "
+                "from its snapshot, without caching.", path, str(exc).splitlines()[0])
+    return duckdb.connect(":memory:")
 
 
 def _cached_rows(

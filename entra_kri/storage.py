@@ -33,7 +33,7 @@ def is_storage_error(exc: BaseException) -> bool:
 
 def storage_error(exc: OSError, target: Path | str | None = None) -> StorageError:
     """The one-paragraph error for `exc`, naming `target` (or the path the error names)."""
-    where = target or exc.filename or "a file"
+    where = target or exc.filename
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         fix = "Free some space (or raise the quota) on that file system, or write elsewhere."
     elif exc.errno == errno.EROFS:
@@ -42,7 +42,9 @@ def storage_error(exc: OSError, target: Path | str | None = None) -> StorageErro
         fix = "A part of that path is a file, not a directory: fix the path."
     else:
         fix = "This account may not use that path: fix its permissions or choose another."
-    return StorageError(f"{where}: {exc.strerror or exc} (errno {exc.errno}).", fix)
+    reason = f"{exc.strerror or exc} (errno {exc.errno})"
+    return StorageError(f"{where}: {reason}." if where else
+                        f"A file could not be written: {reason}.", fix)
 
 
 def check_writable(directory: Path) -> None:

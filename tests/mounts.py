@@ -8,6 +8,7 @@ are skipped with that reason.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,11 +29,13 @@ def _unmount(path: Path) -> None:
 
 
 @contextmanager
-def full_disk(path: Path) -> Iterator[Path]:
-    """`path` as a small tmpfs with not one byte left."""
+def full_disk(path: Path, seed: Path | None = None) -> Iterator[Path]:
+    """`path` as a small tmpfs with not one byte left, holding a copy of `seed` if given."""
     path.mkdir(parents=True, exist_ok=True)
-    _mount("-t", "tmpfs", "-o", "size=256k", "tmpfs", str(path))
+    _mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(path))
     try:
+        if seed is not None:
+            shutil.copytree(seed, path / seed.name)
         with (path / ".filler").open("wb", buffering=0) as filler:
             try:
                 while True:

@@ -109,3 +109,25 @@ def test_trend_and_report_work_on_a_read_only_archive(cached, demo_snapshot, tmp
         report = invoke("report", ro, "--out", tmp_path / "r.html")
         assert report.exit_code == 0, report.output
         assert (tmp_path / "r.html").stat().st_size > 1000
+
+
+def test_trend_on_a_full_disk_computes_without_its_cache(demo_snapshot, tmp_path):
+    import shutil
+
+    root, _ = demo_snapshot
+    archive = tmp_path / "archive"
+    shutil.copytree(root, archive, ignore=shutil.ignore_patterns("history*"))
+    with full_disk(tmp_path / "full", seed=archive) as full:
+        trend = invoke("trend", full / archive.name, "--format", "json")
+    assert trend.exit_code == 0, trend.output
+    assert "cannot be written" in trend.stderr and json.loads(trend.stdout)
+
+
+def test_a_write_error_without_a_file_name_still_reads_as_one_sentence():
+    import errno
+
+    from entra_kri.storage import storage_error
+
+    message = storage_error(OSError(errno.ENOSPC, "No space left on device")).message
+    assert message.startswith("A file could not be written: No space left on device")
+    assert "None" not in message
