@@ -10,6 +10,7 @@ analysis/sql/trend/ and may read variables set with `--var NAME=VALUE`.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.resources import files
@@ -19,6 +20,7 @@ import duckdb
 from entra_kri.analysis.history import complete_snapshots, resolve_tenant
 from entra_kri.analysis.sandbox import SANDBOX_FIX, lock_down, require_one_select
 from entra_kri.analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
+from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_file
 
 from entra_kri.errors import ConfigurationError
 
@@ -57,11 +59,13 @@ def history_connection(
     """A DuckDB connection with one view per collection over all snapshots of the tenant.
 
     The connection is locked down (analysis/sandbox.py): it can read the collection
-    files the views name and nothing else.
+    files the views name and nothing else. A collection holding a lone UTF-16
+    surrogate is read through copies with U+FFFD in its place (analysis/surrogates.py).
     """
     tenant_dir = resolve_tenant(root, tenant)
     refs = complete_snapshots(tenant_dir)
     con = duckdb.connect(":memory:")
+    copies = tempfile.TemporaryDirectory(prefix="entra-kri-readable-")
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute(
@@ -76,7 +80,13 @@ def history_connection(
         readable: list[Path] = []
         for collection in _collection_names([r.path for r in refs]):
             files = _collection_files(collection, [r.path for r in refs])
-            con.execute(_collection_view(collection, files))
+            try:
+                con.execute(_collection_view(collection, files))
+            except duckdb.InvalidInputException as exc:
+                if not is_lone_surrogate_error(exc):
+                    raise
+                files = [readable_file(path, Path(copies.name)) for path in files]
+                con.execute(_collection_view(collection, files))
             readable.extend(files)
         for name, value in (variables or {}).items():
             con.execute(f'set variable "{name}" = ?', [value])
@@ -84,6 +94,7 @@ def history_connection(
         yield con
     finally:
         con.close()
+        copies.cleanup()
 
 
 def _collection_names(snapshot_paths: list[Path]) -> list[str]:

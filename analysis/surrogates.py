@@ -4,7 +4,7 @@ A snapshot keeps a lone surrogate as the JSON escape Graph sent (`\\ud800`,
 docs/snapshot-format.md). DuckDB refuses such a string, so staging reads a
 snapshot holding one through a readable copy: each file that holds a lone
 surrogate escape is rewritten with U+FFFD, the replacement character, in its
-place; every other file is linked as it is. The snapshot itself is never changed.
+place; every other file is read as it is. The snapshot itself is never changed.
 """
 
 from __future__ import annotations
@@ -37,17 +37,27 @@ def replace_lone_surrogates(json_text: bytes) -> bytes:
                        json_text)
 
 
+def readable_file(path: Path, into: Path) -> Path:
+    """`path` itself if DuckDB can read it, else a copy under `into`/<its directory's name>/
+    with each lone surrogate escape replaced (the snapshot id stays in the copy's path)."""
+    if not _holds_surrogate_escape(path):
+        return path
+    copy = into / path.parent.name / path.name
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    _write_replaced(path, copy)
+    return copy
+
+
 @contextmanager
 def readable_copy(snapshot_dir: Path, files: list[str]) -> Iterator[Path]:
-    """A temporary directory holding `files` of `snapshot_dir` as DuckDB can read them."""
+    """A temporary directory holding `files` of `snapshot_dir` as DuckDB can read them:
+    copies where `readable_file` made one, links to the snapshot's own files elsewhere."""
     with tempfile.TemporaryDirectory(prefix="entra-kri-readable-") as tmp:
-        copy = Path(tmp)
+        copy = Path(tmp) / "snapshot"
+        copy.mkdir()
         for name in files:
-            source = snapshot_dir / name
-            if _holds_surrogate_escape(source):
-                _write_replaced(source, copy / name)
-            else:
-                (copy / name).symlink_to(source.resolve())
+            readable = readable_file(snapshot_dir / name, Path(tmp) / "copies")
+            (copy / name).symlink_to(readable.resolve())
         yield copy
 
 
