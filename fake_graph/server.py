@@ -53,6 +53,9 @@ class RecordedRequest:
 
 class _TlsServer(ThreadingHTTPServer):
     daemon_threads = True
+    # A client opening many connections at once (the capture fans out 16 requests) must
+    # not meet the default listen backlog of 5: dropped SYNs are retried after 1 s.
+    request_queue_size = 128
     fake: FakeGraph
     tls: ssl.SSLContext
 
