@@ -43,14 +43,14 @@ class Budget:
         while True:
             with self._lock:
                 now = self.clock()
-                while self._slots and now - self._slots[0].at >= self.seconds:
-                    self._slots.popleft()
+                # Settling moves a slot later, so the oldest slot need not be the first.
+                self._slots = deque(s for s in self._slots if now - s.at < self.seconds)
                 if len(self._slots) < self.requests:
                     slot = Slot(now)
                     self._slots.append(slot)
                     return slot, waited
-                delay = self.seconds - (now - min(s.at for s in self._slots))
-            self.sleep(max(delay, 0.001))
+                delay = max(self.seconds - (now - min(s.at for s in self._slots)), 0.001)
+            self.sleep(delay)
             waited += delay
 
     def settle(self, slot: Slot) -> None:

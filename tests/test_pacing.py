@@ -1,5 +1,6 @@
 """Client-side pacing (snapshotter/pacing.py): Graph's budgets are kept, not probed by 429s."""
 
+import pytest
 from entra_kri.snapshotter.pacing import Budget, graph_budgets
 
 
@@ -45,3 +46,32 @@ def test_sign_ins_and_audits_share_one_budget():
     budgets = graph_budgets()
     assert budgets["/auditLogs/"].requests == 5 and budgets["/auditLogs/"].seconds == 10.0
     assert budgets["/identity/conditionalAccess/"].requests == 1
+
+
+def test_a_slot_settled_early_frees_the_window_though_an_older_one_settled_late():
+    # Two requests sent together; the second's answer came first. Once the second has
+    # left the window, a third may go, whatever the first's slot still holds.
+    clock = FakeClock()
+    budget = Budget(2, 10.0, clock=clock, sleep=clock.sleep)
+    slow, _ = budget.acquire()
+    fast, _ = budget.acquire()
+    clock.now = 1.0
+    budget.settle(fast)
+    clock.now = 5.0
+    budget.settle(slow)
+    clock.now = 11.0
+    assert budget.acquire()[1] == 0.0
+    assert clock.now == 11.0
+
+
+def test_the_time_waited_is_what_was_slept():
+    clock = FakeClock()
+    budget = Budget(2, 10.0, clock=clock, sleep=clock.sleep)
+    slow, _ = budget.acquire()
+    fast, _ = budget.acquire()
+    clock.now = 1.0
+    budget.settle(fast)
+    clock.now = 5.0
+    budget.settle(slow)
+    _, waited = budget.acquire()  # waits for `fast` to leave the window, at t=11
+    assert waited == pytest.approx(clock.now - 5.0) == pytest.approx(6.0)
