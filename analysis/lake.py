@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+import shutil
 import tempfile
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from entra_kri.analysis.compute import KRI_SLUGS, compute_one, connect
@@ -80,6 +85,16 @@ class TenantExport:
 
 
 @dataclass(frozen=True)
+class _Candidate:
+    """A snapshot the lake lacks, with the manifest read when the lake was compared."""
+
+    path: Path
+    manifest: dict[str, Any]
+    tenant_id: str
+    manifest_sha256: str
+
+
+@dataclass(frozen=True)
 class _Pending:
     """A verified snapshot whose rows wait in the scratch directory to be committed."""
 
@@ -89,20 +104,39 @@ class _Pending:
     scratch: Path
 
 
-def export_lake(root: Path, lake: Path) -> Iterator[TenantExport]:
-    """Export every verified snapshot under `root` that `lake` does not hold yet, tenant
-    by tenant. A snapshot that fails verification, or whose manifest no longer matches
-    the rows the lake holds for it, is reported in `problems` and not exported."""
+def export_lake(root: Path, lake: Path, jobs: int = 1) -> Iterator[TenantExport]:
+    """Export every verified snapshot under `root` that `lake` does not hold yet, and
+    yield what was done for each tenant once its rows are committed. A snapshot that
+    fails verification, or whose manifest no longer matches the rows the lake holds
+    for it, is reported in `problems` and not exported.
+
+    With `jobs` > 1, that many processes verify snapshots and compute their rows at
+    once (across tenants, a few snapshots ahead of the commits); the commits stay in
+    this process, in order."""
     lake.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="entra-kri-lake-") as scratch:
-        for tenant_dir in tenant_dirs(root):
-            yield _export_tenant(tenant_dir, lake, Path(scratch) / tenant_dir.name)
+    scans = [_compare_tenant(tenant_dir, lake) for tenant_dir in tenant_dirs(root)]
+    with tempfile.TemporaryDirectory(prefix="entra-kri-lake-") as scratch, \
+            _stager(jobs) as stage:
+        outcomes = stage((candidate, Path(scratch)) for _, candidates in scans
+                         for candidate in candidates)
+        for result, candidates in scans:
+            pending: list[_Pending] = []
+            for candidate in candidates:
+                outcome = next(outcomes)
+                if isinstance(outcome, str):
+                    result.problems.append(LakeProblem(candidate.path, outcome))
+                else:
+                    pending.append(outcome)
+                    result.exported.append(candidate.path.name)
+            _commit(lake, pending)
+            yield result
 
 
-def _export_tenant(tenant_dir: Path, lake: Path, scratch: Path) -> TenantExport:
+def _compare_tenant(tenant_dir: Path, lake: Path) -> tuple[TenantExport, list[_Candidate]]:
+    """What the lake lacks of a tenant directory's snapshots, and what does not match."""
     result = TenantExport(tenant_dir)
+    candidates: list[_Candidate] = []
     in_lake: dict[str, dict[str, str]] = {}
-    pending: list[_Pending] = []
     for path in snapshot_dirs(tenant_dir):
         try:
             raw = (path / MANIFEST).read_bytes()
@@ -113,31 +147,66 @@ def _export_tenant(tenant_dir: Path, lake: Path, scratch: Path) -> TenantExport:
             continue
         manifest_sha = hashlib.sha256(raw).hexdigest()
         exported = in_lake.setdefault(tenant_id, exported_snapshots(lake, tenant_id))
-        if path.name in exported:
-            if exported[path.name] == manifest_sha:
-                result.present += 1
-            else:
-                result.problems.append(LakeProblem(path, (
-                    f"the lake holds this snapshot's rows from a manifest with SHA-256 "
-                    f"{exported[path.name]}, but its manifest.json now has SHA-256 "
-                    f"{manifest_sha}: the snapshot changed after it was exported. Run "
-                    "`entra-kri verify` on it; the lake keeps the rows it has.")))
-            continue
-        try:
-            snapshot = open_snapshot(path)
-            if snapshot.manifest != manifest:
-                raise SnapshotError(f"{path / MANIFEST} changed while it was being read.")
-            pending.append(_stage_snapshot(snapshot, tenant_id, manifest_sha, scratch))
-        except SnapshotError as exc:
-            result.problems.append(LakeProblem(path, exc.message))
-            continue
-        result.exported.append(path.name)
+        if path.name not in exported:
+            candidates.append(_Candidate(path, manifest, tenant_id, manifest_sha))
+        elif exported[path.name] == manifest_sha:
+            result.present += 1
+        else:
+            result.problems.append(LakeProblem(path, (
+                f"the lake holds this snapshot's rows from a manifest with SHA-256 "
+                f"{exported[path.name]}, but its manifest.json now has SHA-256 "
+                f"{manifest_sha}: the snapshot changed after it was exported. Run "
+                "`entra-kri verify` on it; the lake keeps the rows it has.")))
+    return result, candidates
+
+
+Stage = Callable[[Iterable[tuple[_Candidate, Path]]], Iterator["_Pending | str"]]
+
+
+@contextmanager
+def _stager(jobs: int) -> Iterator[Stage]:
+    """A function from (candidate, scratch) pairs to their outcomes, in order: computed
+    here with one job, else by `jobs` processes at most 2 * `jobs` snapshots ahead."""
+    if jobs <= 1:
+        yield lambda items: (_verify_and_stage(*item) for item in items)
+        return
+    context = multiprocessing.get_context("spawn")  # no DuckDB state forked mid-flight
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+
+        def stage(items: Iterable[tuple[_Candidate, Path]]) -> Iterator[_Pending | str]:
+            window: deque[Future[_Pending | str]] = deque()
+            for item in items:
+                window.append(pool.submit(_verify_and_stage, *item))
+                if len(window) >= 2 * jobs:
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+
+        yield stage
+
+
+def _verify_and_stage(candidate: _Candidate, scratch: Path) -> _Pending | str:
+    """Verify a snapshot and write its rows to scratch; the SnapshotError message if it
+    does not verify (or its manifest changed since the lake was compared)."""
+    try:
+        snapshot = open_snapshot(candidate.path)
+        if snapshot.manifest != candidate.manifest:
+            raise SnapshotError(f"{candidate.path / MANIFEST} changed while it was being read.")
+        return _stage_snapshot(snapshot, candidate.tenant_id, candidate.manifest_sha256,
+                               scratch / candidate.tenant_id)
+    except SnapshotError as exc:
+        return exc.message
+
+
+def _commit(lake: Path, pending: list[_Pending]) -> None:
+    """Commit staged snapshots month by month, then free their scratch space."""
     by_partition: dict[tuple[str, str], list[_Pending]] = defaultdict(list)
     for item in pending:
         by_partition[(item.tenant_id, item.month)].append(item)
     for (tenant_id, month), items in sorted(by_partition.items()):
         _commit_partition(lake, tenant_id, month, items)
-    return result
+    for item in pending:
+        shutil.rmtree(item.scratch, ignore_errors=True)
 
 
 def _reason(exc: Exception) -> str:

@@ -25,7 +25,9 @@ def lake() -> None:
 @click.option("--to", "lake_dir", required=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="The lake folder (created if missing).")
-def export(root: Path, lake_dir: Path) -> None:
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Snapshots verified and computed at once, each in its own process.")
+def export(root: Path, lake_dir: Path, jobs: int) -> None:
     """Add every verified snapshot under ROOT that the lake lacks (running twice adds nothing)."""
     from entra_kri.analysis.lake import export_lake
 
@@ -33,7 +35,7 @@ def export(root: Path, lake_dir: Path) -> None:
     exported = present = 0
     problems: list[str] = []
     with tenant_lock(lake_dir):  # one export per lake at a time
-        for tenant in export_lake(root, lake_dir):
+        for tenant in export_lake(root, lake_dir, jobs):
             exported += len(tenant.exported)
             present += tenant.present
             problems += [str(p) for p in tenant.problems]

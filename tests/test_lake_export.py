@@ -168,6 +168,20 @@ def test_rows_left_by_an_interrupted_export_are_replaced_not_doubled(copy):
     assert len(users) == 4
 
 
+def test_two_jobs_export_the_same_rows_and_refuse_the_same_snapshots(exported, tmp_path):
+    root, lake = exported
+    shutil.copytree(root, tmp_path / "root")
+    bad = tmp_path / "root" / TENANT_ID / "20261031T060000Z"
+    (bad / "users.ndjson.gz").write_bytes(b"changed")
+    results = list(export_lake(tmp_path / "root", tmp_path / "lake", jobs=2))
+    assert [(r.exported, [p.path for p in r.problems]) for r in results] == [
+        (["20261030T060000Z", "20261101T060000Z"], [bad]), (["20261101T060000Z"], [])]
+    for dataset in (KRI_DATASET, "stg_users"):
+        assert rows(tmp_path / "lake", dataset) == rows(lake, dataset,
+                                                        "snapshot_id <> '20261031T060000Z' "
+                                                        f"or tenant_id <> '{TENANT_ID}'")
+
+
 def test_a_partial_capture_is_not_a_snapshot_and_not_exported(tmp_path):
     root = tmp_path / "root"
     path = snapshot(root, OCTOBER[0])
