@@ -79,8 +79,9 @@ def query(name: str | None, lake_dir: Path | None, fmt: str) -> None:
     elif fmt == "csv":
         click.echo(render_csv(result.columns, rows), nl=False)
     else:
+        # Wide enough that a SHA-256 is never folded across lines.
         click.echo(render_table(result.columns, rows, notes=[f"{len(rows)} row(s)"],
-                                width=200), nl=False)
+                                width=320), nl=False)
 
 
 def _question(sql: str) -> str:
