@@ -11,6 +11,7 @@ import click
 
 from entra_kri.errors import SnapshotError
 from entra_kri.lock import tenant_lock
+from entra_kri.tenant_text import visible
 
 log = logging.getLogger("entra_kri.lake")
 
@@ -39,7 +40,7 @@ def export(root: Path, lake_dir: Path, jobs: int) -> None:
             exported += len(tenant.exported)
             present += tenant.present
             problems += [str(p) for p in tenant.problems]
-            click.echo(f"{tenant.tenant_dir.name}: {len(tenant.exported)} exported, "
+            click.echo(f"{visible(tenant.tenant_dir.name)}: {len(tenant.exported)} exported, "
                        f"{tenant.present} already in the lake, {len(tenant.problems)} refused")
     log.info("lake %s: %d snapshot(s) exported, %d already there, in %.1f s", lake_dir,
              exported, present, time.monotonic() - started)

@@ -233,3 +233,12 @@ def test_lake_commands_have_help_and_are_documented(name):
 
     assert lake.commands[name].help
     assert f"entra-kri lake {name} " in (Path(__file__).parents[1] / "docs" / "lake.md").read_text()
+
+
+def test_a_tenant_folder_name_reaches_the_terminal_with_its_controls_visible(tmp_path):
+    root = tmp_path / "root"
+    path = snapshot(root, OCTOBER[0])
+    path.parent.rename(root / "evil\x1bc\x07")  # ESC c resets a terminal
+    result = CliRunner().invoke(cli, ["lake", "export", str(root), "--to", str(tmp_path / "l")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "evil\\x1bc\\x07: 1 exported" in result.stdout
