@@ -35,6 +35,7 @@ PERCENT_SLUGS = frozenset({"entra_mfa_enrollment_pct"})
 
 # Views are created layer by layer; a view may use views of earlier layers.
 LAYERS = (("staging", "table"), ("intermediate", "view"))
+MACROS = "macros"
 MEMORY_LIMIT = "1GB"
 READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 KRI_COLUMNS = ("slug", "value", "degraded", "warnings")
@@ -120,6 +121,7 @@ def _stage(snapshot: Snapshot, source_dir: Path) -> duckdb.DuckDBPyConnection:
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set variable snapshot_dir = ?", [str(source_dir.resolve())])
+        create_macros(con)
         for layer, kind in LAYERS:
             create_views(con, layer, kind)
         con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
@@ -168,6 +170,17 @@ def _sql_files(layer: str) -> Iterator[Traversable]:
     yield from sorted(
         (f for f in _sql_dir(layer).iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
     )
+
+
+def macro_files() -> list[Traversable]:
+    """analysis/sql/macros/*.sql: each one `create macro` statement the layers use."""
+    return list(_sql_files(MACROS))
+
+
+def create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the macros of analysis/sql/macros/ (before any layer)."""
+    for macro in macro_files():
+        con.execute(macro.read_text("utf-8"))
 
 
 def create_views(con: duckdb.DuckDBPyConnection, layer: str, kind: str = "view") -> list[str]:

@@ -15,7 +15,13 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
-from entra_kri.analysis.compute import KRI_SLUGS, KriReport, create_views
+from entra_kri.analysis.compute import (
+    KRI_SLUGS,
+    KriReport,
+    create_macros,
+    create_views,
+    macro_files,
+)
 from entra_kri.analysis.explain import explain
 from entra_kri.analysis.render import report_as_dict
 from entra_kri.analysis.rows import render_csv
@@ -23,7 +29,7 @@ from entra_kri.analysis.verify import MANIFEST, sha256_file
 
 import entra_kri
 
-SQL_LAYERS = ("staging", "intermediate", "kri", "audit", "explain")
+SQL_LAYERS = ("macros", "staging", "intermediate", "kri", "audit", "explain")
 
 
 def write_evidence(snapshot_dir: Path, out: Path) -> list[str]:
@@ -87,6 +93,7 @@ def _recompute_script(snapshot_path: Path, base: str) -> str:
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute("set variable snapshot_dir = ?", [str(snapshot_path.resolve())])
+        create_macros(con)
         order = [(layer, name) for layer in ("staging", "intermediate")
                  for name in create_views(con, layer)]
     finally:
@@ -97,6 +104,7 @@ def _recompute_script(snapshot_path: Path, base: str) -> str:
         "set TimeZone = 'UTC';",
         f"set variable snapshot_dir = '{base}';",
     ]
+    lines += [macro.read_text("utf-8").rstrip() + "\n;" for macro in macro_files()]
     for layer, name in order:
         lines.append(f"create view {name} as\n" + _sql_text(layer, name).rstrip() + "\n;")
     kris = "\nunion all\n".join(

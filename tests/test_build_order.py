@@ -7,7 +7,7 @@ from importlib.resources import files
 import duckdb
 import pytest
 from entra_kri.analysis.build_order import build_order, reads
-from entra_kri.analysis.compute import create_views
+from entra_kri.analysis.compute import create_macros, create_views
 
 from tests.snapshot_builder import build_snapshot
 
@@ -52,6 +52,7 @@ def test_each_layer_is_created_in_one_pass_in_the_derived_order(layer):
 def test_create_views_returns_the_build_order(tmp_path):
     con = duckdb.connect()
     con.execute("set variable snapshot_dir = ?", [str(build_snapshot(tmp_path))])
+    create_macros(con)
     staging = create_views(con, "staging", "table")
     assert staging.index("stg_directory_members") < staging.index("stg_role_members")
     intermediate = create_views(con, "intermediate")

@@ -6,9 +6,8 @@
 -- union with the typed empty row set).
 -- Output: id, name, type (builtIn | custom) and allowedCombinations, each a
 -- comma-joined list of methods ('password,sms').
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 files as (
     select *
@@ -41,16 +40,6 @@ source as (
         policyType,
         allowedCombinations
     from files
-),
-
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from source
-    qualify id is null
-        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -59,4 +48,4 @@ select
     policyType as policy_type,
     coalesce(allowedCombinations, []::varchar[]) as allowed_combinations,
     listed_rows
-from deduplicated
+from one_row_per_key(source, id)

@@ -7,9 +7,8 @@
 -- down to a fixed struct here. A null grantControls is a SQL NULL. A policy Graph sent
 -- without an id is kept, never dropped: it gets the key '(no id <n>)', n its line in
 -- the file, and has_id false (docs/ca-resolver.md: it covers no one, with a warning).
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -38,16 +37,6 @@ numbered as (
         *,
         row_number() over () as line_number
     from source
-),
-
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from numbered
-    qualify id is null
-        or row_number() over (partition by id order by numbered) = 1
 )
 
 select
@@ -58,4 +47,4 @@ select
     conditions,
     grantControls as grant_controls,
     listed_rows
-from deduplicated
+from one_row_per_key(numbered, id)

@@ -5,9 +5,8 @@
 -- Output: activity_at (0 to 7 fractional digits parsed), the free-text category,
 -- who initiated the event (graph-facts: one of initiatedBy.user / initiatedBy.app is
 -- null) and the ids of its target resources (users, groups, service principals, roles).
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -38,16 +37,6 @@ source as (
             'targetResources': 'struct("id" varchar, "type" varchar)[]'
         }
     )
-),
-
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from source
-    qualify id is null
-        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -65,4 +54,4 @@ select
     ) as initiated_by,
     coalesce([t.id for t in targetResources if t.id is not null], []::varchar[]) as target_ids,
     listed_rows
-from deduplicated
+from one_row_per_key(source, id)

@@ -8,9 +8,8 @@
 -- Output: the collection each row came from, its context, and member_type from
 -- @odata.type: user | servicePrincipal | group, else the bare type name
 -- (orgContact, device...).
--- Graph can list an object twice (pages read while the directory changes): one row
--- per (collection, role or group, member id) is kept, the same one on every run, with
--- the number of rows the file holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per (collection,
+-- role or group, member id), with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -44,19 +43,6 @@ source as (
     )
 ),
 
-deduplicated as (
-    select
-        *,
-        case
-            when id is null then 1
-            else count(*) over (partition by collection, _roleId, _groupId, id)
-        end as listed_rows
-    from source
-    qualify id is null
-        or row_number()
-            over (partition by collection, _roleId, _groupId, id order by source) = 1
-),
-
 typed as (
     select
         collection,
@@ -70,7 +56,7 @@ typed as (
         displayName as member_display_name,
         userPrincipalName as member_user_principal_name,
         listed_rows
-    from deduplicated
+    from one_row_per_key(source, if(id is null, null, [collection, _roleId, _groupId, id]))
 )
 
 select

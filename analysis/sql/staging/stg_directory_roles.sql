@@ -3,9 +3,8 @@
 -- Inputs: directory_roles.ndjson.gz.
 -- Output: role id, the template id (what Conditional Access includeRoles holds) and
 -- display name.
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -23,16 +22,6 @@ source as (
             'displayName': 'varchar'
         }
     )
-),
-
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from source
-    qualify id is null
-        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -40,4 +29,4 @@ select
     roleTemplateId as role_template_id,
     displayName as role_display_name,
     listed_rows
-from deduplicated
+from one_row_per_key(source, id)

@@ -5,9 +5,8 @@
 -- Output: kri.md, shared terms: "registered(u): the userRegistrationDetails row whose
 -- id equals the user's id has isMfaRegistered = true. A user with no row, or a null
 -- value, is not registered." userType here is member/guest (lower case).
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -27,16 +26,6 @@ source as (
             'isMfaRegistered': 'boolean'
         }
     )
-),
-
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from source
-    qualify id is null
-        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -46,4 +35,4 @@ select
     isMfaRegistered as is_mfa_registered_raw,
     coalesce(isMfaRegistered, false) as is_mfa_registered,
     listed_rows
-from deduplicated
+from one_row_per_key(source, id)

@@ -4,9 +4,8 @@
 -- filter (stg_collections.sign_in_filter): the failure test is applied downstream.
 -- Inputs: sign_ins.ndjson.gz.
 -- Output: created_at (0 to 7 fractional digits parsed) and status.errorCode.
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -30,16 +29,6 @@ source as (
             'status': 'struct("errorCode" bigint, "failureReason" varchar)'
         }
     )
-),
-
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from source
-    qualify id is null
-        or row_number() over (partition by id order by source) = 1
 )
 
 select
@@ -51,4 +40,4 @@ select
     status.errorCode as error_code,
     status.failureReason as failure_reason,
     listed_rows
-from deduplicated
+from one_row_per_key(source, id)

@@ -10,9 +10,8 @@
 -- user principal name contains #EXT#, creationType = 'Invitation',
 -- externalUserState set, an identity issued by ExternalAzureAD; compared
 -- case-insensitively, an empty string counts as not set.
--- Graph can list an object twice (pages read while the directory changes): one row
--- per id is kept, the same one on every run, with the number of rows the file
--- holds for it (docs/kri.md, "Duplicate ids").
+-- Graph can list an object twice: one_row_per_key keeps one row per id,
+-- with listed_rows (docs/kri.md, "Duplicate ids").
 with
 source as (
     select
@@ -46,16 +45,6 @@ source as (
     )
 ),
 
-deduplicated as (
-    select
-        *,
-        case when id is null then 1 else count(*) over (partition by id) end
-            as listed_rows
-    from source
-    qualify id is null
-        or row_number() over (partition by id order by source) = 1
-),
-
 renamed as (
     select
         id as user_id,
@@ -76,7 +65,7 @@ renamed as (
             false
         ) as has_external_azure_ad_identity,
         listed_rows
-    from deduplicated
+    from one_row_per_key(source, id)
 ),
 
 parsed as (
