@@ -5,19 +5,13 @@
 -- Rule (kri.md): "count of directory audits with category = 'RoleManagement' and
 -- now - 24 hours <= activityDateTime <= now" (both bounds inclusive; in_window).
 -- Fail-safe: /auditLogs/directoryAudits refused -> no rows (the KRI is 0, degraded).
+-- Output: the columns of int_role_audit_events but in_window.
 with
 refusal as (
     select is_refused from int_source_refusals where source = 'directory_audits'
 )
 
-select
-    e.audit_id,
-    e.activity_at,
-    e.activity_display_name,
-    e.operation_type,
-    e.result,
-    e.initiated_by,
-    e.target_ids
+select e.* exclude (in_window)
 from int_role_audit_events as e
 cross join refusal
 where not refusal.is_refused
