@@ -97,3 +97,12 @@ def test_rows_without_id_are_kept_and_not_called_duplicates(tmp_path):
     guests = [user(None, user_type="Guest"), user(None, user_type="Guest", enabled=False)]
     result = compute_kri(tmp_path, "entra_guest_account_count", users=guests)
     assert (result.value, result.warnings) == (2, ())
+
+
+def test_duplicate_named_locations_warn_in_the_exact_coverage_kri(tmp_path):
+    location = {"id": "loc1", "displayName": "Office",
+                "@odata.type": "#microsoft.graph.ipNamedLocation", "isTrusted": True}
+    path = build_snapshot(tmp_path, users=[user("a")], named_locations=[location] * 2)
+    (kri,) = compute_kris(path, kris=["entra_ca_coverage_gaps_exact"]).kris
+    assert any(w.startswith("The named_locations collection lists 1 object(s)")
+               for w in kri.warnings)

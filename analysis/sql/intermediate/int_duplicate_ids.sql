@@ -21,6 +21,8 @@ listed as (
     select 'conditional_access_policies', listed_rows from stg_ca_policy_documents
     union all
     select 'authentication_strength_policies', listed_rows from stg_authentication_strength_policies
+    union all
+    select 'named_locations', listed_rows from stg_named_locations
 ),
 
 counted as (

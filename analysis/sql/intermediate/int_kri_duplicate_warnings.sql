@@ -23,6 +23,7 @@ kri_collections as (
         ('entra_ca_coverage_gaps_exact', 'group_members'),
         ('entra_ca_coverage_gaps_exact', 'ca_group_members'),
         ('entra_ca_coverage_gaps_exact', 'authentication_strength_policies'),
+        ('entra_ca_coverage_gaps_exact', 'named_locations'),
         ('entra_guest_account_count', 'users'),
         ('entra_failed_signins_24h', 'sign_ins'),
         ('entra_priv_role_changes_24h', 'directory_audits')

@@ -7,6 +7,8 @@
 -- an ipNamedLocation's isTrusted as sent (null when Graph left it out: trust unknown);
 -- a countryNamedLocation has no isTrusted and is never trusted (false); any other
 -- type's trust is unknown (null).
+-- Graph can list an object twice: one_row_per_key keeps one row per id, with
+-- listed_rows (docs/kri.md, "Duplicate ids").
 with
 files as (
     select *
@@ -49,5 +51,6 @@ select
     case
         when lower(odata_type) like '%countrynamedlocation' then false
         when lower(odata_type) like '%ipnamedlocation' then isTrusted
-    end as is_trusted
-from source
+    end as is_trusted,
+    listed_rows
+from one_row_per_key(source, id)
