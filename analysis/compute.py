@@ -19,7 +19,7 @@ from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold,
 import entra_kri
 from entra_kri.errors import ConfigurationError, SnapshotError
 
-# kri.md's seven KRIs, in its order, and the exact CA resolver's (docs/ca-resolver.md)
+# docs/kri.md's seven KRIs, in its order, and the exact CA resolver's (docs/ca-resolver.md)
 # after the heuristic it refines. Each has analysis/sql/kri/<slug>.sql.
 KRI_SLUGS = (
     "entra_mfa_enrollment_pct",

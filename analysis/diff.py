@@ -1,4 +1,4 @@
-"""What changed between two snapshots of a tenant (audit.md, "diff OLD NEW").
+"""What changed between two snapshots of a tenant (docs/audit.md, "diff OLD NEW").
 
 `fetch_facts` reads what a snapshot says (users, registration, role memberships,
 Conditional Access policies, RoleManagement audit events, explain rows);

@@ -1,4 +1,4 @@
-"""The evidence pack (audit.md, "evidence SNAPSHOT --out FILE.zip").
+"""The evidence pack (docs/audit.md, "evidence SNAPSHOT --out FILE.zip").
 
 A zip an auditor can file and re-check without trusting this tool: the snapshot's
 files copied byte for byte (so they verify against the same hashes and chain), the

@@ -1,4 +1,4 @@
-"""The rows behind a KRI value (audit.md, "explain SNAPSHOT SLUG").
+"""The rows behind a KRI value (docs/audit.md, "explain SNAPSHOT SLUG").
 
 Each KRI has analysis/sql/explain/<slug>.sql returning one row per counted object,
 so that the number of rows equals the KRI value (for the percentage, the registered
@@ -79,7 +79,7 @@ def audit_connection(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
 def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None,
             thresholds: Mapping[str, Threshold] | None = None) -> list[Explanation]:
     """Verify the snapshot and explain `slugs` (default: every KRI); statuses against
-    `thresholds` (default: kri.md's)."""
+    `thresholds` (default: docs/kri.md's)."""
     unknown = [s for s in slugs or () if s not in KRI_SLUGS]
     if unknown:
         raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",

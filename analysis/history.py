@@ -142,7 +142,7 @@ def kri_history(
     """The KRI values of every complete snapshot in range, from the cache or computed.
 
     `skip` names snapshots to leave out (those that do not verify). Statuses are
-    judged against `thresholds` (default: kri.md's), never stored in the cache.
+    judged against `thresholds` (default: docs/kri.md's), never stored in the cache.
     """
     chosen = tuple(dict.fromkeys(slugs)) if slugs else KRI_SLUGS
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}

@@ -1,4 +1,4 @@
-"""Render a KriReport as a rich table, JSON (interface.md's shape) or CSV."""
+"""Render a KriReport as a rich table, JSON (docs/interface.md's shape) or CSV."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def render(report: KriReport, fmt: Format = "table", *, width: int | None = None
 
 
 def report_as_dict(report: KriReport) -> dict[str, Any]:
-    """interface.md's `kri --format json` object, plus per KRI threshold and provenance."""
+    """docs/interface.md's `kri --format json` object, plus per KRI threshold and provenance."""
     return {
         "tenant_id": report.tenant_id,
         "snapshot_id": report.snapshot_id,

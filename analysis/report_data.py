@@ -76,7 +76,7 @@ def gather_report(
 ) -> ReportData:
     """The report of `tenant` under `root` (may be left out when ROOT holds one tenant).
 
-    `thresholds` and `kris` are the tenant's configured ones (default: kri.md's
+    `thresholds` and `kris` are the tenant's configured ones (default: docs/kri.md's
     thresholds, every KRI); `since` limits the trend, not the verification.
     Raises SnapshotError when the tenant has no complete snapshot.
     """

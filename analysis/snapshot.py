@@ -31,7 +31,7 @@ COLLECTIONS = (
 OPTIONAL_COLLECTIONS = ("ca_group_members", "authentication_strength_policies",
                         "named_locations")
 
-# kri.md, "When Graph refuses": only these may be refused; anything else means no KRI.
+# docs/kri.md, "When Graph refuses": only these may be refused; anything else means no KRI.
 REFUSABLE_COLLECTIONS = frozenset(
     {"sign_ins", "directory_audits", "conditional_access_policies", "user_registration_details",
      *OPTIONAL_COLLECTIONS}

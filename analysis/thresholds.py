@@ -1,4 +1,4 @@
-"""KRI thresholds: kri.md's defaults, overrides from configuration, and status."""
+"""KRI thresholds: docs/kri.md's defaults, overrides from configuration, and status."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class Threshold:
     """When a KRI value warns or breaches; `None` means that level is never reached.
 
     Higher is worse: `value >= breach` breaches, `value >= warn` warns.
-    Lower is worse: `value < breach` breaches, `value < warn` warns (kri.md's
+    Lower is worse: `value < breach` breaches, `value < warn` warns (docs/kri.md's
     `entra_mfa_enrollment_pct`: warn when < 95, breach when < 90).
     """
 
@@ -45,7 +45,7 @@ DEFAULT_THRESHOLDS: Mapping[str, Threshold] = {
 def status(value: float | None, threshold: Threshold) -> Status:
     """Classify `value` as ok, warn or breach.
 
-    A null value (kri.md: `entra_mfa_enrollment_pct` with no enabled members) is
+    A null value (docs/kri.md: `entra_mfa_enrollment_pct` with no enabled members) is
     `warn`: nothing could be measured, which needs a look but is not a measured breach.
     """
     if value is None:

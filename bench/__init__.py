@@ -1,1 +1,1 @@
-"""The benchmark harness of issue 5: `python -m bench` (see bench/README.md)."""
+"""The benchmark harness: `python -m bench` (see bench/README.md)."""

@@ -20,7 +20,7 @@ CONFIG_OPTION = click.option(
 
 
 def configured_thresholds(config_path: Path | None, tenant_id: str) -> dict[str, Any] | None:
-    """The thresholds configured for `tenant_id`, merged over kri.md's; None without any."""
+    """The thresholds configured for `tenant_id`, merged over docs/kri.md's; None without any."""
     from entra_kri.analysis.thresholds import merge_thresholds
     from entra_kri.config import load_config
 

@@ -1,6 +1,6 @@
 """entra-kri.toml: tenants, endpoints, secrets, KRI selection and thresholds.
 
-The schema is in ../shared/spec/config.md (and docs/configuration.md). Every
+The schema is in docs/configuration.md. Every
 mistake is reported with its key, all at once, so a user fixes the file in one
 pass. Values here are the file's; environment variables and command-line
 options override them where the CLI merges them (`TenantSettings.merged`).

@@ -1,4 +1,4 @@
-"""The synthetic demo tenant: about 300 users carrying every edge case of `kri.md`.
+"""The synthetic demo tenant: about 300 users carrying every edge case of `docs/kri.md`.
 
 Fictional company "Northwind Demo Ltd" (`northwind-demo.example`); names come
 from small fixed lists; no real personal data. Everything is a pure function of
@@ -149,7 +149,7 @@ class _Builder:
 
 @dataclass(frozen=True)
 class ExternalMarkers:
-    """Which of ca-resolver.md's four guest/external markers a member carries."""
+    """Which of docs/ca-resolver.md's four guest/external markers a member carries."""
 
     upn: bool
     invitation: bool

@@ -1,6 +1,6 @@
 """Microsoft Graph v1.0, read-only, for the endpoints entra-kri captures.
 
-Behaviour follows Microsoft's documentation and `shared/notes/graph-facts.md`:
+Behaviour follows Microsoft's documentation and `docs/graph-behaviour.md`:
 permissions per endpoint from the token's `roles`, licence gates, `$select`
 projection on users, page sizes and `$top` limits, the two window filters, and
 nextLinks that carry an opaque `$skiptoken` and the original query.

@@ -1,9 +1,9 @@
-"""`expected_kris`: the KRIs computed in plain Python from `kri.md`'s definitions.
+"""`expected_kris`: the KRIs computed in plain Python from `docs/kri.md`'s definitions.
 
 The exact Conditional Access coverage (docs/ca-resolver.md) is in ca_oracle.py.
 
 Written independently of the SQL so end-to-end tests have something to compare
-it against. It reads the tenant's full data, then applies kri.md's fail-safe
+it against. It reads the tenant's full data, then applies docs/kri.md's fail-safe
 table for the collections the fake refuses because of the tenant's licence or
 granted roles (not for faults injected with `FakeGraph.refuse`).
 """
@@ -30,7 +30,7 @@ from .tenant import FakeTenant, Json
 
 
 class IncompleteSnapshot(Exception):
-    """The fake would refuse /users or /directoryRoles: kri.md computes no KRI at all."""
+    """The fake would refuse /users or /directoryRoles: docs/kri.md computes no KRI at all."""
 
 
 def _round1(value: float) -> float:
@@ -124,7 +124,7 @@ def expected_kris(tenant: FakeTenant, now: datetime) -> dict[str, float | int | 
         if audits_ok
         else 0
     )
-    covered = ca_ok and any(_is_seed_mfa_policy(p) for p in tenant.ca_policies)
+    covered = ca_ok and any(_is_heuristic_mfa_policy(p) for p in tenant.ca_policies)
     mfa_registered = sum(1 for u in members if u["id"] in registered_ids)
     return {
         "entra_mfa_enrollment_pct": (
@@ -143,7 +143,7 @@ def expected_kris(tenant: FakeTenant, now: datetime) -> dict[str, float | int | 
     }
 
 
-def _is_seed_mfa_policy(policy: Json) -> bool:
+def _is_heuristic_mfa_policy(policy: Json) -> bool:
     users = (policy.get("conditions") or {}).get("users") or {}
     controls = (policy.get("grantControls") or {}).get("builtInControls") or []
     return (

@@ -2,7 +2,7 @@
 
 FakeGraph(tenant, rate_limits=graph_rate_limits(users=...)) answers a Graph request
 that does not fit a budget with 429 TooManyRequests, the way Graph does (learn.microsoft.com,
-"Microsoft Graph service-specific throttling limits"; shared/notes/graph-facts.md):
+"Microsoft Graph service-specific throttling limits"; docs/graph-behaviour.md):
 
 - the audit logs (signIns, directoryAudits) share 5 requests per 10 s per app and tenant;
 - Conditional Access: 1 request per second per tenant, 429s without Retry-After;

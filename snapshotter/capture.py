@@ -4,7 +4,7 @@ Collections are captured concurrently (the pages of one collection strictly in
 sequence, as OData requires), and role members and group expansions fan out
 too; the manifest is assembled in a fixed order, so a replay gives the same
 bytes. Refusals are sorted here: the licence-gated collections (and
-`signInActivity` on `/users`) are recorded and tolerated as kri.md's fail-safe
+`signInActivity` on `/users`) are recorded and tolerated as docs/kri.md's fail-safe
 table says; anything else cancels the other steps and removes the partial
 snapshot.
 """

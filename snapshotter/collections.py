@@ -14,7 +14,7 @@ class Collection:
     """A Graph collection and the snapshot file it is written to.
 
     `tolerated` holds the HTTP statuses that are recorded in the manifest
-    instead of failing the capture (licence-gated APIs, per kri.md's
+    instead of failing the capture (licence-gated APIs, per docs/kri.md's
     fail-safe table). `permission` names what backs it, for messages.
     """
 
@@ -69,7 +69,7 @@ USER_REGISTRATION_DETAILS = Collection(
     "user_registration_details", "/reports/authenticationMethods/userRegistrationDetails",
     "AuditLog.Read.All and Reports.Read.All", tolerated=REFUSALS_TOLERATED,
 )
-# What Conditional Access policies reference (ca-resolver.md). One group's refusal is
+# What Conditional Access policies reference (docs/ca-resolver.md). One group's refusal is
 # recorded per group in the manifest; a refused strength read is recorded as usual.
 CA_GROUP_MEMBERS = Collection(
     "ca_group_members", "/groups/{id}/transitiveMembers", "Directory.Read.All",

@@ -1,7 +1,7 @@
 """Client-side pacing: stay inside Graph's documented request budgets instead of
 running into 429s (each of which costs a round trip and a Retry-After wait).
 
-Budgets per graph-facts.md: the audit logs (signIns, directoryAudits) share
+Budgets per docs/graph-behaviour.md: the audit logs (signIns, directoryAudits) share
 5 requests per 10 s per app and tenant; Conditional Access allows 1 request/s.
 """
 

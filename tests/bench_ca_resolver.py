@@ -1,4 +1,4 @@
-"""Time the exact CA resolver on a large synthetic tenant (issue 4: "100k users, 50 policies").
+"""Time the exact CA resolver on a large synthetic tenant (100k users, 50 policies).
 
     python -m tests.bench_ca_resolver [USERS] [POLICIES]
 

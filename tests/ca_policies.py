@@ -151,7 +151,7 @@ def _update(target: Json, changes: Json | None) -> None:
 
 def b2b_member(user_id: str, *, upn: bool = True, invitation: bool = True,
                state: bool = True, identity: bool = True) -> Json:
-    """An enabled member carrying the chosen guest/external markers (ca-resolver.md)."""
+    """An enabled member carrying the chosen guest/external markers (docs/ca-resolver.md)."""
     extra: Json = {"creationType": "Invitation" if invitation else None,
                    "externalUserState": "Accepted" if state else None,
                    "identities": [{"signInType": "federated" if identity else "userPrincipalName",

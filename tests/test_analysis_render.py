@@ -1,4 +1,4 @@
-"""analysis.render: interface.md's `kri --format json`, CSV and table output."""
+"""analysis.render: docs/interface.md's `kri --format json`, CSV and table output."""
 
 import csv
 import hashlib
@@ -27,7 +27,7 @@ def report(tmp_path):
 
 
 def test_json_shape_matches_interface(report):
-    """interface.md: {tenant_id, snapshot_id, captured_at, kris[...], warnings}."""
+    """docs/interface.md: {tenant_id, snapshot_id, captured_at, kris[...], warnings}."""
     document = json.loads(render(report, "json"))
     assert {"tenant_id", "snapshot_id", "captured_at", "kris", "warnings"} <= set(document)
     assert document["tenant_id"] == TENANT_ID
@@ -44,7 +44,7 @@ def test_json_shape_matches_interface(report):
 
 
 def test_json_values_pct_float_counts_integers(report):
-    """interface.md: value is a JSON number; the percentage is a float, counts integers."""
+    """docs/interface.md: value is a JSON number; the percentage is a float, counts integers."""
     kris = {k["slug"]: k for k in json.loads(render(report, "json"))["kris"]}
     assert kris["entra_mfa_enrollment_pct"]["value"] == 50.0
     assert isinstance(kris["entra_mfa_enrollment_pct"]["value"], float)

@@ -50,7 +50,7 @@ def test_missing_file_is_refused_naming_the_file(tmp_path):
 
 
 def test_incomplete_manifest_is_refused(tmp_path):
-    """interface.md: a snapshot whose manifest says "complete": false gives no KRI."""
+    """docs/snapshot-format.md: a snapshot whose manifest says "complete": false gives no KRI."""
     path = build_snapshot(tmp_path, complete=False)
     with pytest.raises(SnapshotError, match=r"manifest\.json says the snapshot is not complete"):
         open_snapshot(path)
@@ -96,7 +96,7 @@ def test_collection_missing_from_manifest_is_refused(tmp_path):
 
 @pytest.mark.parametrize("name", ["users", "directory_roles", "directory_role_members"])
 def test_refused_intolerable_collection_is_refused(tmp_path, name):
-    """kri.md: "A refused /users or /directoryRoles ... is not tolerated"."""
+    """docs/kri.md: "A refused /users or /directoryRoles ... is not tolerated"."""
     path = build_snapshot(tmp_path, refused={name: 403})
     with pytest.raises(SnapshotError, match=f"collection '{name}' with outcome 'forbidden'"):
         open_snapshot(path)

@@ -1,4 +1,4 @@
-"""analysis/sql: house rules every KRI file keeps (STYLE.md, kri.md's "now")."""
+"""analysis/sql: house rules every KRI file keeps (docs/architecture.md, docs/kri.md's "now")."""
 
 import re
 from importlib.resources import files
@@ -26,14 +26,14 @@ def test_one_kri_file_per_slug():
 
 @pytest.mark.parametrize("sql_file", ALL_FILES, ids=lambda f: f.name)
 def test_no_wall_clock(sql_file):
-    """kri.md: now is captured_at, "never the wall clock at analysis time"."""
+    """docs/kri.md: now is captured_at, "never the wall clock at analysis time"."""
     code = code_of(sql_file.read_text("utf-8"))
     assert not re.search(r"\b(now|today|current_timestamp|current_date|get_current)\b", code)
 
 
 @pytest.mark.parametrize("sql_file", ALL_FILES, ids=lambda f: f.name)
 def test_header_names_the_output(sql_file):
-    """STYLE.md: one statement per file, named after its output, with a header comment."""
+    """docs/architecture.md: one statement per file, named after its output, with a header."""
     text = sql_file.read_text("utf-8")
     assert text.startswith(f"-- {sql_file.name.removesuffix('.sql')}\n")
     assert "-- Grain:" in text

@@ -15,7 +15,7 @@ def query(path, sql):
 
 
 def test_seven_fractional_digits_parse(tmp_path):
-    """kri.md: "Timestamps carry 0 to 7 fractional digits; parse them all"."""
+    """docs/kri.md: "Timestamps carry 0 to 7 fractional digits; parse them all"."""
     path = build_snapshot(tmp_path, users=[user("a", last_sign_in="2026-11-20T08:15:30.1234567Z")])
     ((at,),) = query(path, "select last_sign_in_at from stg_users")
     assert at == datetime(2026, 11, 20, 8, 15, 30, 123456, tzinfo=UTC)
@@ -92,7 +92,7 @@ def test_empty_snapshot_gives_every_view_its_shape(tmp_path):
 
 
 def test_directory_named_key_value_is_not_hive_partitioned(tmp_path):
-    """graph-facts.md: a directory named key=value turns on hive partitioning by itself."""
+    """docs/graph-behaviour.md: a directory named key=value turns on hive partitioning by itself."""
     path = build_snapshot(tmp_path / "root=x", users=[user("a")])
     assert query(path, "select user_id from stg_users") == [("a",)]
 

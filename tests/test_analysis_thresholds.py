@@ -1,4 +1,4 @@
-"""analysis.thresholds: kri.md's "Default thresholds" and configuration overrides."""
+"""analysis.thresholds: docs/kri.md's "Default thresholds" and configuration overrides."""
 
 import pytest
 from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds, status
@@ -10,7 +10,7 @@ from entra_kri.errors import ConfigurationError
     ("value", "expected"), [(95.0, "ok"), (94.9, "warn"), (90.0, "warn"), (89.9, "breach")]
 )
 def test_mfa_pct_lower_is_worse(value, expected):
-    """kri.md: entra_mfa_enrollment_pct warns when < 95, breaches when < 90."""
+    """docs/kri.md: entra_mfa_enrollment_pct warns when < 95, breaches when < 90."""
     assert status(value, DEFAULT_THRESHOLDS["entra_mfa_enrollment_pct"]) == expected
 
 
@@ -18,12 +18,12 @@ def test_mfa_pct_lower_is_worse(value, expected):
     ("value", "expected"), [(0, "ok"), (1, "warn"), (24, "warn"), (25, "breach")]
 )
 def test_stale_accounts_higher_is_worse(value, expected):
-    """kri.md: entra_stale_accounts_90d warns when >= 1, breaches when >= 25."""
+    """docs/kri.md: entra_stale_accounts_90d warns when >= 1, breaches when >= 25."""
     assert status(value, DEFAULT_THRESHOLDS["entra_stale_accounts_90d"]) == expected
 
 
 def test_no_warn_level_goes_straight_to_breach():
-    """kri.md: entra_privileged_no_mfa_count has no warn level, breaches when >= 1."""
+    """docs/kri.md: entra_privileged_no_mfa_count has no warn level, breaches when >= 1."""
     threshold = DEFAULT_THRESHOLDS["entra_privileged_no_mfa_count"]
     assert (status(0, threshold), status(1, threshold)) == ("ok", "breach")
 

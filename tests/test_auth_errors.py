@@ -1,4 +1,4 @@
-"""Token-endpoint refusals become the seed's troubleshooting messages (snapshotter/auth.py)."""
+"""Token-endpoint refusals become the README's troubleshooting messages (snapshotter/auth.py)."""
 
 import base64
 import json

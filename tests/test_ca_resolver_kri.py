@@ -33,7 +33,7 @@ def kri(tmp_path, **snapshot):
 
 
 def test_counts_enabled_members_no_enabled_policy_covers(tmp_path):
-    """Value: enabled members (kri.md) for whom no enabled policy guarantees MFA."""
+    """Value: enabled members (docs/kri.md) for whom no enabled policy guarantees MFA."""
     policies = [ca_policy("p", users={"includeUsers": ["a"]})]
     result = kri(tmp_path, ca_policies=policies)
     assert (result.value, result.degraded, result.warnings) == (2, False, ())

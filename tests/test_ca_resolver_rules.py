@@ -37,7 +37,7 @@ GROUP = "#microsoft.graph.group"
 
 @dataclass(frozen=True)
 class Case:
-    """One (user, policy) pair: `rule` quotes the clause of ca-resolver.md it checks."""
+    """One (user, policy) pair: `rule` quotes the clause of docs/ca-resolver.md it checks."""
 
     name: str
     rule: str
@@ -445,7 +445,7 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
 
 
 def test_the_table_covers_every_clause():
-    """Issue 4, done when: at least 40 policy/user cases."""
+    """The rule table covers at least 40 policy/user cases."""
     assert len(CASES) >= 40
     assert len({c.name for c in CASES}) == len(CASES)
 
@@ -480,7 +480,7 @@ def _validator(name: str, lenient: bool) -> jsonschema.Draft202012Validator:
 
 
 def test_policies_are_shaped_like_graphs_schema():
-    """Issue 4, done when: validated against policies shaped exactly like the JSON Schema."""
+    """The rule cases are validated against policies shaped exactly like the JSON Schema."""
     parts = _snapshot_parts(CASES)
     strict = _validator("conditionalAccessPolicy.schema.json", lenient=False)
     lenient = _validator("conditionalAccessPolicy.schema.json", lenient=True)
@@ -494,7 +494,7 @@ def test_policies_are_shaped_like_graphs_schema():
 
 
 def test_the_plain_python_oracle_agrees_on_every_case(resolved):
-    """Two independent readings of ca-resolver.md (SQL and fake_graph/ca_oracle.py)."""
+    """Two independent readings of docs/ca-resolver.md (SQL and fake_graph/ca_oracle.py)."""
     parts = _snapshot_parts(CASES)
     groups: dict[str, set[str]] = {}
     for row in parts["ca_group_members"]:

@@ -1,6 +1,6 @@
 """The capture against the local Graph fake: paging, filters, retries, refusals, atomicity.
 
-Rules from docs/kri.md (fail-safe table) and issue 2's capture section.
+Rules from docs/kri.md (fail-safe table) and docs/snapshot-format.md.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def test_total_wait_is_bounded_too(fake, demo_tenant, tmp_path, sleeps):
 
 
 def test_free_tenant_is_captured_with_refusals_recorded(demo_tenant, tmp_path):
-    """kri.md fail-safe: 403 on signIns, CA and signInActivity is tolerated and recorded."""
+    """docs/kri.md fail-safe: 403 on signIns, CA and signInActivity is tolerated and recorded."""
     demo_tenant.licence = "free"
     with FakeGraph(demo_tenant) as fake:
         snapshot = capture(fake, demo_tenant, tmp_path)
@@ -183,7 +183,7 @@ def test_chain_records_the_previous_manifest_hash(fake, demo_tenant, tmp_path):
 
 
 def test_a_large_tenant_with_throttling_gives_exact_kris(tmp_path, sleeps):
-    """Issue 2, done-when: thousands of users, 429s and 503s sprinkled in."""
+    """A whole capture of thousands of users, 429s and 503s sprinkled in."""
     tenant = make_tenant(3000, seed=11, now=NOW)
     with FakeGraph(tenant) as fake:
         fake.throttle("/users", 2, retry_after="1")

@@ -1,4 +1,4 @@
-"""The capture streams (issue 5): its memory stays flat while the tenant grows tenfold.
+"""The capture streams: its memory stays flat while the tenant grows tenfold.
 
 Each capture runs in a child process (bench/child.py) with tracemalloc on, against the
 fake in this process, so the peak is the capture's own Python heap, not the fake's. Not

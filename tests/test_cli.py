@@ -1,6 +1,6 @@
 """The command line against the fake: one actionable message per troubleshooting case.
 
-Cases from the seed's troubleshooting table and graph-facts' token-endpoint table.
+Cases from the README's troubleshooting table and docs/graph-behaviour.md's token-endpoint table.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""entra-kri.toml (config.md): lookup order, validation naming each key, precedence."""
+"""entra-kri.toml (docs/configuration.md): lookup order, validation naming each key, precedence."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def test_kri_applies_the_tenants_thresholds_and_selection(tmp_path):
 
 
 def test_no_kri_selected_has_its_own_message(tmp_path):
-    """The seed's "rowsSkipped > 0 and rowsWritten = 0": nothing would be computed."""
+    """An empty KRI selection: nothing would be computed."""
     assert "kris: empty; no KRI would be computed" in mistakes_of(good(tmp_path, "kris = []"))
 
 

@@ -1,4 +1,4 @@
-"""The scheduling examples under deploy/, checked offline (issue 6, "Scheduled capture")."""
+"""The scheduling examples under deploy/, checked offline (deploy/README.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from entra_kri.config import config_mistakes
 
 DEPLOY = Path(__file__).parent.parent / "deploy"
 CONFIG = "/config/entra-kri.toml"
-EXIT_CODES_NOT_RETRIED = [2, 3]  # config.md: usage or configuration error; --fail-on reached
+EXIT_CODES_NOT_RETRIED = [2, 3]  # docs/configuration.md: usage/config error; --fail-on
 SECRET_WORDS = re.compile(r"secret|password|token|private|credential", re.IGNORECASE)
 
 

@@ -1,7 +1,7 @@
 """The fake of Graph and of the token endpoint behaves like Microsoft documents.
 
 Responses are checked against Microsoft's JSON Schemas (tests/graph_schemas/),
-and the demo tenant's oracle against numbers worked out by hand from kri.md.
+and the demo tenant's oracle against numbers worked out by hand from docs/kri.md.
 """
 
 from __future__ import annotations
@@ -638,7 +638,7 @@ def test_route_real_hosts_is_recorded_by_vcr(demo: FakeTenant, tmp_path: Path) -
 
 
 def test_demo_tenant_oracle() -> None:
-    """Worked out by hand from the edge-case table in demo_tenant.py and kri.md."""
+    """Worked out by hand from the edge-case table in demo_tenant.py and docs/kri.md."""
     tenant = make_demo_tenant(NOW)
     assert expected_kris(tenant, NOW) == {
         "entra_mfa_enrollment_pct": 88.8,  # 237 registered of 267 enabled members

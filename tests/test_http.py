@@ -69,7 +69,7 @@ def test_the_client_has_no_way_to_write():
 
 
 def test_an_explicit_ca_bundle_beats_the_environment(monkeypatch, tmp_path):
-    """graph-facts: REQUESTS_CA_BUNDLE overrides Session.verify unless verify= is passed."""
+    """docs/graph-behaviour.md: REQUESTS_CA_BUNDLE beats Session.verify, not verify=."""
     seen = {}
 
     def fake_send(self, request, **kwargs):

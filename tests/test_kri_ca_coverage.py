@@ -1,4 +1,4 @@
-"""entra_ca_coverage_gaps: kri.md's seed heuristic, one clause per test."""
+"""entra_ca_coverage_gaps: docs/kri.md's original heuristic, one clause per test."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""entra_failed_signins_24h: kri.md (now = captured_at 2026-11-27T11:06:44Z)."""
+"""entra_failed_signins_24h: docs/kri.md (now = captured_at 2026-11-27T11:06:44Z)."""
 
 from tests.snapshot_builder import compute_kri
 

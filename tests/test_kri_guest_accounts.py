@@ -1,4 +1,4 @@
-"""entra_guest_account_count: kri.md, "count of users with userType = 'Guest'"."""
+"""entra_guest_account_count: docs/kri.md, "count of users with userType = 'Guest'"."""
 
 from tests.snapshot_builder import compute_kri, user
 

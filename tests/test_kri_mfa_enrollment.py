@@ -1,4 +1,4 @@
-"""entra_mfa_enrollment_pct: kri.md, "Definitions" and "shared terms"."""
+"""entra_mfa_enrollment_pct: docs/kri.md, "Definitions" and "shared terms"."""
 
 from tests.snapshot_builder import compute_kri, registered, user
 

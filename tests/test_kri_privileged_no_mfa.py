@@ -1,4 +1,4 @@
-"""entra_privileged_no_mfa_count: kri.md, "Definitions" and "privileged users"."""
+"""entra_privileged_no_mfa_count: docs/kri.md, "Definitions" and "privileged users"."""
 
 from tests.snapshot_builder import compute_kri, group_member, registered, role_member, user
 

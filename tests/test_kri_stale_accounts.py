@@ -1,4 +1,4 @@
-"""entra_stale_accounts_90d: kri.md, "Definitions" (now = captured_at 2026-11-27T11:06:44Z)."""
+"""entra_stale_accounts_90d: docs/kri.md, "Definitions" (now = captured_at 2026-11-27T11:06:44Z)."""
 
 import pytest
 

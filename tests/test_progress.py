@@ -1,4 +1,4 @@
-"""Progress on stderr (issue 6): per-collection pages/items and throttling, for people."""
+"""Progress on stderr: per-collection pages/items and throttling, for people."""
 
 from __future__ import annotations
 

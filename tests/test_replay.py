@@ -1,4 +1,4 @@
-"""Replay: the demo cassette runs the real capture with the network blocked (issue 2, Replay)."""
+"""Replay: the demo cassette runs the real capture with the network blocked."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scheduled operation (config.md, issue 6): run, its exit codes, the lock, runs, prune."""
+"""Scheduled operation (docs/configuration.md): run, its exit codes, the lock, runs, prune."""
 
 from __future__ import annotations
 
@@ -163,7 +163,7 @@ def test_keep_monthly_keeps_one_per_month(tmp_path):
 
 @allow_loopback
 def test_known_secrets_never_reach_output_or_files(two_tenants, tmp_path):
-    """Issue 6: every command run with a known secret; all output and files scanned."""
+    """Every command run with a known secret; all output and files scanned."""
     config, env, demo, volume = two_tenants
     secrets = [demo.client_secret.encode(), volume.client_secret.encode()]
     outputs = [

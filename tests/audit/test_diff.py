@@ -1,4 +1,4 @@
-"""entra-kri diff: audit.md, "diff OLD NEW", on the daily series (tests/series_builder.py)."""
+"""entra-kri diff: docs/audit.md, "diff OLD NEW", on the daily series (tests/series_builder.py)."""
 
 from __future__ import annotations
 

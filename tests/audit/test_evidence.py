@@ -1,4 +1,4 @@
-"""entra-kri evidence: audit.md, "evidence SNAPSHOT --out FILE.zip"."""
+"""entra-kri evidence: docs/audit.md, "evidence SNAPSHOT --out FILE.zip"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""entra-kri explain: audit.md, "explain SNAPSHOT SLUG": the rows behind each KRI."""
+"""entra-kri explain: docs/audit.md, "explain SNAPSHOT SLUG": the rows behind each KRI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""entra-kri query: each collection as a view over all snapshots (issue 3, "query ROOT")."""
+"""entra-kri query: each collection as a view over all snapshots (docs/audit.md, "query")."""
 
 from __future__ import annotations
 

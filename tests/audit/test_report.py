@@ -1,4 +1,4 @@
-"""entra-kri report: the HTML page's content, structure, accessibility and escaping (issue 6)."""
+"""entra-kri report (docs/audit.md): the page's content, structure, accessibility, escaping."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""entra-kri trend and the per-tenant history cache (issue 3, "Historical trends")."""
+"""entra-kri trend and the per-tenant history cache (docs/audit.md, "trend")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""entra-kri verify: audit.md, "verify SNAPSHOT | ROOT"; every tamper names its file."""
+"""entra-kri verify: docs/audit.md, "verify SNAPSHOT | ROOT"; every tamper names its file."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 -- entra_failed_signins_24h
 -- Grain: one row per failed sign-in in the window (the KRI value is the row count).
 -- Inputs: int_failed_sign_ins (the rule and its fail-safe).
--- Rule (kri.md): status.errorCode <> 0 and now - 24 hours <= createdDateTime <= now;
+-- Rule (docs/kri.md): status.errorCode <> 0 and now - 24 hours <= createdDateTime <= now;
 -- none when /auditLogs/signIns was refused (the KRI is 0, degraded).
 select
     sign_in_id as id,

@@ -1,7 +1,7 @@
 -- entra_guest_account_count
 -- Grain: one row per guest user, enabled or not (the KRI value is the row count).
 -- Inputs: stg_users.
--- Rule (kri.md): users with userType = 'Guest', compared case-insensitively.
+-- Rule (docs/kri.md): users with userType = 'Guest', compared case-insensitively.
 select
     user_id as id,
     user_principal_name,

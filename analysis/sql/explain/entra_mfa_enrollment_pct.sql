@@ -1,7 +1,7 @@
 -- entra_mfa_enrollment_pct
 -- Grain: one row per enabled member (the KRI's denominator).
 -- Inputs: stg_users, int_mfa_registration.
--- Rule (kri.md, audit.md): round(100 * count(registered) / count(rows), 1) equals the
+-- Rule (docs/kri.md, docs/audit.md): round(100 * count(registered) / count(rows), 1) equals the
 -- KRI value. registered(u) is an isMfaRegistered = true row for the user's id; when
 -- userRegistrationDetails was refused every user counts as not registered.
 select

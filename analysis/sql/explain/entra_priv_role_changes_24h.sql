@@ -2,7 +2,7 @@
 -- Grain: one row per RoleManagement audit event in the window (the KRI value is the
 -- row count).
 -- Inputs: int_role_changes (the rule and its fail-safe).
--- Rule (kri.md): category = 'RoleManagement' and now - 24 hours <= activityDateTime <=
+-- Rule (docs/kri.md): category = 'RoleManagement' and now - 24 hours <= activityDateTime <=
 -- now; none when /auditLogs/directoryAudits was refused (the KRI is 0, degraded).
 select
     audit_id as id,

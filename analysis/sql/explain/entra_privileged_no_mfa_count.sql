@@ -2,7 +2,7 @@
 -- Grain: one row per privileged user that is not MFA-registered (the KRI value is the
 -- row count). Service principals are not rows (int_privileged_service_principals).
 -- Inputs: int_privileged_users, int_mfa_registration, stg_users.
--- Rule (kri.md): privileged users (direct or through a role-assignable group,
+-- Rule (docs/kri.md): privileged users (direct or through a role-assignable group,
 -- deduplicated) that are not registered, enabled or not, member or guest. Each row
 -- lists the roles it holds and how: 'direct' or 'via group <name>'.
 with

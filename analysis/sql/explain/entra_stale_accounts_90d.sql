@@ -1,6 +1,6 @@
 -- entra_stale_accounts_90d
 -- Grain: one row per stale enabled member (the KRI value is the row count).
--- Inputs: int_stale_accounts (kri.md's rule, shared with the KRI).
+-- Inputs: int_stale_accounts (docs/kri.md's rule, shared with the KRI).
 -- Output: who, Graph's raw last sign-in, and which case of the rule applies.
 select
     user_id as id,

@@ -3,7 +3,7 @@
 -- conditions.users, conditions.applications and grantControls objects.
 -- Inputs: stg_ca_policy_documents.
 -- Output: the setting's JSON value, its JSON type and whether it is empty. docs/
--- ca-resolver.md rule 4: "a condition that is absent, empty ... [is] not narrowing",
+-- docs/ca-resolver.md rule 4: "a condition that is absent, empty ... [is] not narrowing",
 -- and any condition the resolver does not know narrows, so unknown keys must be seen,
 -- and emptiness judged on the raw JSON: null, "", [], {} or an object whose own
 -- values are all null, "", [] or {} (e.g. devices {"deviceFilter": null}). Keys with

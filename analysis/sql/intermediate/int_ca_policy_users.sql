@@ -4,7 +4,7 @@
 -- Output: conditions.users as lists, ids and special values lower-cased (Graph's ids
 -- are GUIDs; 'All', 'None' and 'GuestsOrExternalUsers' are compared as all, none,
 -- guestsorexternalusers). Guest/external types: guestOrExternalUserTypes is one
--- comma-joined string (graph-facts.md), split here; 'none' is no type. Their tenants
+-- comma-joined string (docs/graph-behaviour.md), split here; 'none' is no type. Their tenants
 -- are "all" when externalTenants is absent or membershipKind = 'all'; anything else
 -- (enumerated) cannot be decided from the snapshot (docs/ca-resolver.md, "Guest and
 -- external types"). unmodelled_exclusions lists users settings the resolver does not

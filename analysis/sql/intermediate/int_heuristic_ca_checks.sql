@@ -1,7 +1,7 @@
 -- int_heuristic_ca_checks
 -- Grain: one row per Conditional Access policy.
 -- Inputs: stg_ca_policies.
--- Output: each condition of kri.md's entra_ca_coverage_gaps heuristic (state =
+-- Output: each condition of docs/kri.md's entra_ca_coverage_gaps heuristic (state =
 -- 'enabled', includeUsers contains 'All', excludeUsers empty, builtInControls contains
 -- 'mfa'), whether the policy qualifies, and why not in words.
 with

@@ -2,7 +2,7 @@
 -- Grain: one row per user id of the snapshot (every user, and every privileged user
 -- even if /users lacks it).
 -- Inputs: stg_users, int_privileged_users, stg_registration, int_source_refusals.
--- Rule (kri.md): registered(u) is "the userRegistrationDetails row whose id equals
+-- Rule (docs/kri.md): registered(u) is "the userRegistrationDetails row whose id equals
 -- the user's id has isMfaRegistered = true. A user with no row, or a null value, is
 -- not registered." Fail-safe: userRegistrationDetails refused -> every user counts
 -- as not registered. registration says which case applies. Both MFA KRIs and their

@@ -3,7 +3,7 @@
 -- directory role directly (path 'direct') or transitively through a group that is
 -- itself a member of the role (path 'group', with via_group_id/name).
 -- Inputs: stg_role_members, stg_group_members.
--- Rule (kri.md, shared terms): "privileged users: the distinct user objects that
+-- Rule (docs/kri.md, shared terms): "privileged users: the distinct user objects that
 -- are members of any activated directory role ..., either directly or transitively
 -- through a group that is itself a member of a role ... Service principals in roles
 -- are not users: they are not counted in the KRI, but they are recorded". Not

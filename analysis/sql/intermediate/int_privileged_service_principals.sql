@@ -1,7 +1,7 @@
 -- int_privileged_service_principals
 -- Grain: one row per (service principal, role, path).
 -- Inputs: int_privileged_members.
--- Rule (kri.md, shared terms): "Service principals in roles are not users: they are
+-- Rule (docs/kri.md, shared terms): "Service principals in roles are not users: they are
 -- not counted in the KRI, but they are recorded and listed by the drill-down."
 select
     principal_id as service_principal_id,

@@ -2,7 +2,7 @@
 -- Grain: one row per (user, role, path); path is 'direct' or 'group' (then
 -- via_group_id / via_group_display_name name the role-assignable group).
 -- Inputs: int_privileged_members.
--- Rule (kri.md, shared terms): "privileged users: the distinct user objects that are
+-- Rule (docs/kri.md, shared terms): "privileged users: the distinct user objects that are
 -- members of any activated directory role ... Deduplicate across roles and paths."
 -- The deduplication is the consumer's count(distinct user_id).
 select

@@ -3,7 +3,7 @@
 -- collections (source = collection name) and signInActivity on /users
 -- (source = 'users.signInActivity').
 -- Inputs: stg_collections.
--- Rule (kri.md, "When Graph refuses (fail-safe)"): the KRIs that need a refused
+-- Rule (docs/kri.md, "When Graph refuses (fail-safe)"): the KRIs that need a refused
 -- source take their fail-safe value, "each flagged degraded with a warning that says
 -- which endpoint and why". The warning names the endpoint, the HTTP status, Graph's
 -- error code and the likely cause and fix.

@@ -2,7 +2,7 @@
 -- Grain: one row per RoleManagement directory audit event in the snapshot.
 -- Inputs: stg_directory_audits, stg_manifest.
 -- Output: the event, who initiated it, the ids of its target resources (users,
--- groups, service principals, roles), and in_window: kri.md's
+-- groups, service principals, roles), and in_window: docs/kri.md's
 -- now - 24 hours <= activityDateTime <= now.
 select
     e.audit_id,

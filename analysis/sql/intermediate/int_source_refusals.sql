@@ -3,7 +3,7 @@
 -- licence-gated collections and signInActivity on /users.
 -- Inputs: int_refusal_warnings.
 -- Output: whether the source was refused and its warnings, sorted, so that each
--- KRI and explain file reads one row (kri.md, "When Graph refuses (fail-safe)").
+-- KRI and explain file reads one row (docs/kri.md, "When Graph refuses (fail-safe)").
 with
 sources as (
     select * from (values

@@ -2,7 +2,7 @@
 -- Grain: one row per stale enabled member: the accounts entra_stale_accounts_90d
 -- counts and its explain lists, so the two cannot disagree.
 -- Inputs: stg_manifest (now), stg_users, int_source_refusals.
--- Rule (kri.md): "count of enabled_members whose signInActivity is missing/null, or
+-- Rule (docs/kri.md): "count of enabled_members whose signInActivity is missing/null, or
 -- whose signInActivity.lastSignInDateTime means "never" (null, "" or
 -- 0001-01-01T00:00:00Z ...), or is < now - 90 days." Exactly now - 90 days is not
 -- stale. stg_users turns every "never" spelling into a NULL last_sign_in_at.

@@ -2,7 +2,7 @@
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: int_heuristic_ca_gaps (the rule), int_source_refusals,
 -- int_kri_duplicate_warnings.
--- Rule (kri.md): the number of enabled members the seed heuristic leaves uncovered
+-- Rule (docs/kri.md): the number of enabled members the original heuristic leaves uncovered
 -- (int_heuristic_ca_gaps): 0 when one enabled policy requires MFA for All users
 -- without exclusions, else count(enabled_members).
 -- Fail-safe: /identity/conditionalAccess/policies refused ->

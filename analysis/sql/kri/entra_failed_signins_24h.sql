@@ -2,7 +2,7 @@
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: int_failed_sign_ins (the rule), int_source_refusals,
 -- int_kri_duplicate_warnings.
--- Rule (kri.md): the number of failed sign-ins in the window (int_failed_sign_ins).
+-- Rule (docs/kri.md): the number of failed sign-ins in the window (int_failed_sign_ins).
 -- Fail-safe: /auditLogs/signIns refused -> 0 (nothing to measure), degraded.
 with
 refusal as (

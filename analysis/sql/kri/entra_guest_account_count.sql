@@ -1,7 +1,7 @@
 -- entra_guest_account_count
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: stg_users, int_kri_duplicate_warnings.
--- Rule (kri.md): "count of users with userType = 'Guest' (enabled or not)", userType
+-- Rule (docs/kri.md): "count of users with userType = 'Guest' (enabled or not)", userType
 -- compared case-insensitively. /users is never tolerated as refused, so this KRI
 -- has no fail-safe: it is never degraded.
 with

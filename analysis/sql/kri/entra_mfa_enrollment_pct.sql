@@ -2,7 +2,7 @@
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: stg_users, int_mfa_registration (registered(u) and its fail-safe),
 -- int_source_refusals, int_kri_duplicate_warnings.
--- Rule (kri.md): "round(100.0 * count(enabled_members where registered) /
+-- Rule (docs/kri.md): "round(100.0 * count(enabled_members where registered) /
 -- count(enabled_members), 1). No enabled members: null, with a warning."
 -- registered(u): "the userRegistrationDetails row whose id equals the user's id has
 -- isMfaRegistered = true. A user with no row, or a null value, is not registered."

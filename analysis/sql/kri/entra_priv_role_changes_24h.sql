@@ -1,7 +1,7 @@
 -- entra_priv_role_changes_24h
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: int_role_changes (the rule), int_source_refusals, int_kri_duplicate_warnings.
--- Rule (kri.md): the number of RoleManagement audit events in the window
+-- Rule (docs/kri.md): the number of RoleManagement audit events in the window
 -- (int_role_changes).
 -- Fail-safe: /auditLogs/directoryAudits refused -> 0, degraded.
 with

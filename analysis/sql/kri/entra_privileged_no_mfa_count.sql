@@ -1,7 +1,7 @@
 -- entra_privileged_no_mfa_count
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
 -- Inputs: int_privileged_users, int_mfa_registration, int_source_refusals, int_kri_duplicate_warnings.
--- Rule (kri.md): "count of privileged users that are not registered (enabled or
+-- Rule (docs/kri.md): "count of privileged users that are not registered (enabled or
 -- not, member or guest). Graph gives disabled users no registration row, so a
 -- disabled privileged account counts". Privileged users are deduplicated across
 -- roles and paths; service principals are not users and are not counted.

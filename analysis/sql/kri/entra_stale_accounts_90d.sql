@@ -1,8 +1,8 @@
 -- entra_stale_accounts_90d
 -- Grain: one row (the KRI). Output: slug, value, degraded, warnings.
--- Inputs: int_stale_accounts (the rule, kri.md's entra_stale_accounts_90d),
+-- Inputs: int_stale_accounts (the rule, docs/kri.md's entra_stale_accounts_90d),
 -- int_source_refusals, int_kri_duplicate_warnings.
--- Rule (kri.md): the number of stale enabled members (int_stale_accounts).
+-- Rule (docs/kri.md): the number of stale enabled members (int_stale_accounts).
 -- Fail-safe: signInActivity on /users refused (403) or stripped -> "every enabled
 -- member counts as stale (max gap)", degraded; the warning names AuditLog.Read.All.
 with

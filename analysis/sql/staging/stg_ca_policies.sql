@@ -1,7 +1,7 @@
 -- stg_ca_policies
 -- Grain: one row per Conditional Access policy.
 -- Inputs: stg_ca_policy_documents (which reads conditional_access_policies.ndjson.gz).
--- Output: the fields of kri.md's entra_ca_coverage_gaps heuristic: state,
+-- Output: the fields of docs/kri.md's entra_ca_coverage_gaps heuristic: state,
 -- conditions.users.includeUsers / excludeUsers, grantControls.builtInControls
 -- (grantControls can be null: then built_in_controls is an empty list).
 select

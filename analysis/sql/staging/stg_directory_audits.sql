@@ -3,7 +3,7 @@
 -- [captured_at - 24h, captured_at].
 -- Inputs: directory_audits.ndjson.gz.
 -- Output: activity_at (0 to 7 fractional digits parsed), the free-text category,
--- who initiated the event (graph-facts: one of initiatedBy.user / initiatedBy.app is
+-- who initiated the event (docs/graph-behaviour.md: one of initiatedBy.user / initiatedBy.app is
 -- null) and the ids of its target resources (users, groups, service principals, roles).
 -- Graph can list an object twice: one_row_per_key keeps one row per id,
 -- with listed_rows (docs/kri.md, "Duplicate ids").

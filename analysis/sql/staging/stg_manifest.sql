@@ -1,7 +1,7 @@
 -- stg_manifest
 -- Grain: one row per snapshot (the manifest).
 -- Inputs: manifest.json in the snapshot directory (getvariable('snapshot_dir')).
--- Output: the snapshot's identity and its "now": kri.md, shared terms: "now: the
+-- Output: the snapshot's identity and its "now": docs/kri.md, shared terms: "now: the
 -- snapshot's captured_at (UTC, from manifest.json), never the wall clock".
 with
 source as (

@@ -2,7 +2,7 @@
 -- Grain: one row per userRegistrationDetails row (one per enabled user; Graph gives
 -- disabled users no row).
 -- Inputs: user_registration_details.ndjson.gz.
--- Output: kri.md, shared terms: "registered(u): the userRegistrationDetails row whose
+-- Output: docs/kri.md, shared terms: "registered(u): the userRegistrationDetails row whose
 -- id equals the user's id has isMfaRegistered = true. A user with no row, or a null
 -- value, is not registered." userType here is member/guest (lower case).
 -- Graph can list an object twice: one_row_per_key keeps one row per id,

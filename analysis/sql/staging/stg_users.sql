@@ -1,7 +1,7 @@
 -- stg_users
 -- Grain: one row per user object in /users (users.ndjson.gz).
 -- Inputs: users.ndjson.gz.
--- Output: kri.md, shared terms: "enabled_members: users with accountEnabled = true
+-- Output: docs/kri.md, shared terms: "enabled_members: users with accountEnabled = true
 -- and userType not equal to 'Guest' (a missing/null userType counts as a member)";
 -- userType compared case-insensitively. "Never signed in" arrives as null, "" or
 -- 0001-01-01T00:00:00Z: all become a NULL last_sign_in_at. Timestamps carry 0 to 7

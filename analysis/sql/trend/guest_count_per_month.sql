@@ -3,7 +3,7 @@
 -- The count in the month's last snapshot, and the lowest and highest seen that month.
 -- Grain: one row per month (UTC) with at least one snapshot.
 -- Inputs: users (all snapshots of the tenant).
--- Rule: kri.md's entra_guest_account_count: userType = 'Guest' (any case), enabled
+-- Rule: docs/kri.md's entra_guest_account_count: userType = 'Guest' (any case), enabled
 -- or not.
 with
 guests_per_snapshot as (

@@ -4,7 +4,7 @@
 -- the last snapshot that still had it.
 -- Grain: one row per (user, loss).
 -- Inputs: user_registration_details (all snapshots of the tenant).
--- Rule: kri.md's registered(u): a row with isMfaRegistered = true; a missing row
+-- Rule: docs/kri.md's registered(u): a row with isMfaRegistered = true; a missing row
 -- (e.g. a disabled user) is not a loss here, only a row turning false or null.
 with
 registration as (
