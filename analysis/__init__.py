@@ -4,10 +4,12 @@ Capture only writes snapshots; this package only reads them. `compute_kris` is
 the entry point; `render` turns its report into table, JSON or CSV text.
 """
 
-from entra_kri.analysis.compute import KRI_SLUGS, KriReport, KriResult, compute_kris
+from entra_kri.analysis.compute import KriReport, KriResult, compute_kris
 from entra_kri.analysis.render import render
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Threshold, merge_thresholds, status
+from entra_kri.analysis.thresholds import merge_thresholds, status
+
+from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS, Threshold
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

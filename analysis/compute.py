@@ -14,24 +14,11 @@ import duckdb
 from entra_kri.analysis.build_order import build_order
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_copy
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
+from entra_kri.analysis.thresholds import Status, status
 
 import entra_kri
-from entra_kri.errors import ConfigurationError, SnapshotError
-
-# docs/kri.md's seven KRIs, in its order, and the exact CA resolver's (docs/ca-resolver.md)
-# after the heuristic it refines. Each has analysis/sql/kri/<slug>.sql.
-KRI_SLUGS = (
-    "entra_mfa_enrollment_pct",
-    "entra_privileged_no_mfa_count",
-    "entra_stale_accounts_90d",
-    "entra_ca_coverage_gaps",
-    "entra_ca_coverage_gaps_exact",
-    "entra_guest_account_count",
-    "entra_failed_signins_24h",
-    "entra_priv_role_changes_24h",
-)
-PERCENT_SLUGS = frozenset({"entra_mfa_enrollment_pct"})
+from entra_kri.errors import SnapshotError
+from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
 
 # Views are created layer by layer; a view may use views of earlier layers.
 LAYERS = (("staging", "table"), ("intermediate", "view"))
@@ -76,7 +63,7 @@ def compute_kris(
     Raises SnapshotError for a missing, incomplete or tampered snapshot and
     ConfigurationError for an unknown KRI slug.
     """
-    slugs = _select(kris)
+    slugs = selected(kris)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     snapshot = open_snapshot(snapshot_dir)
     with connect(snapshot) as con:
@@ -141,25 +128,13 @@ def _unreadable(snapshot: Snapshot, step: str, exc: Exception) -> SnapshotError:
 
 
 def kri_sql(slug: str) -> bytes:
-    """The bytes of analysis/sql/kri/<slug>.sql."""
-    return _sql_dir("kri").joinpath(f"{slug}.sql").read_bytes()
+    """The bytes of the KRI's value SQL (the registry's `kri_sql`)."""
+    return sql_path(kri_by_slug(slug).kri_sql).read_bytes()
 
 
-def _select(kris: Sequence[str] | None) -> tuple[str, ...]:
-    if kris is None:
-        return KRI_SLUGS
-    unknown = [slug for slug in kris if slug not in KRI_SLUGS]
-    if unknown:
-        raise ConfigurationError(
-            f"Unknown KRI {', '.join(map(repr, unknown))}.",
-            f"Use one of: {', '.join(KRI_SLUGS)}.",
-        )
-    return tuple(dict.fromkeys(kris))
-
-
-def sql_file(layer: str, name: str) -> Traversable:
-    """analysis/sql/<layer>/<name>.sql."""
-    return _sql_dir(layer).joinpath(f"{name}.sql")
+def sql_path(relative: str) -> Traversable:
+    """analysis/sql/<relative>, as the registry names a KRI's files."""
+    return files("entra_kri.analysis").joinpath("sql", *relative.split("/"))
 
 
 def _sql_dir(layer: str) -> Traversable:
@@ -226,6 +201,6 @@ def compute_one(
 def _typed_value(slug: str, value: float | None) -> float | int | None:
     if value is None:
         return None
-    if slug in PERCENT_SLUGS:
+    if kri_by_slug(slug).unit == "percent":
         return float(value)
     return int(value)

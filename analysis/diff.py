@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from entra_kri.analysis.compute import KRI_SLUGS
 from entra_kri.analysis.explain import Explanation, audit_connection, explain_on, query_rows
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.kris import KRI_SLUGS
 from entra_kri.tenant_text import visible_lines
 
 MEMBERSHIP_KEY = ("principal_id", "role_id", "path", "via_group_id")

@@ -15,19 +15,14 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
-from entra_kri.analysis.compute import (
-    KRI_SLUGS,
-    KriReport,
-    create_macros,
-    create_views,
-    macro_files,
-)
+from entra_kri.analysis.compute import KriReport, create_macros, create_views, macro_files
 from entra_kri.analysis.explain import explain
 from entra_kri.analysis.render import report_as_dict
 from entra_kri.analysis.rows import render_csv
 from entra_kri.analysis.verify import MANIFEST, sha256_file
 
 import entra_kri
+from entra_kri.kris import KRI_SLUGS
 
 SQL_LAYERS = ("macros", "staging", "intermediate", "kri", "audit", "explain")
 

@@ -16,18 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from entra_kri.analysis.compute import (
-    KRI_SLUGS,
-    KriResult,
-    compute_one,
-    connect,
-    create_views,
-    sql_file,
-)
+from entra_kri.analysis.compute import KriResult, compute_one, connect, create_views, sql_path
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Threshold
 
-from entra_kri.errors import ConfigurationError
+from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
 
 
 @dataclass(frozen=True)
@@ -80,21 +72,18 @@ def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None,
             thresholds: Mapping[str, Threshold] | None = None) -> list[Explanation]:
     """Verify the snapshot and explain `slugs` (default: every KRI); statuses against
     `thresholds` (default: docs/kri.md's)."""
-    unknown = [s for s in slugs or () if s not in KRI_SLUGS]
-    if unknown:
-        raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",
-                                 f"Use one of: {', '.join(KRI_SLUGS)}.")
+    chosen = selected(slugs or None)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     snapshot = open_snapshot(snapshot_dir)
     with audit_connection(snapshot) as con:
-        return [explain_on(con, snapshot, slug, limits[slug]) for slug in slugs or KRI_SLUGS]
+        return [explain_on(con, snapshot, slug, limits[slug]) for slug in chosen]
 
 
 def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str,
                threshold: Threshold | None = None) -> Explanation:
     """Explain one KRI on a connection from `audit_connection(snapshot)`."""
     kri = compute_one(con, snapshot, slug, threshold or DEFAULT_THRESHOLDS[slug])
-    sql = sql_file("explain", slug).read_bytes()
+    sql = sql_path(kri_by_slug(slug).explain_sql).read_bytes()
     columns, rows = query_rows(con, sql.decode("utf-8"))
     service_principals: tuple[dict[str, Any], ...] = ()
     if slug == "entra_privileged_no_mfa_count":

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from entra_kri.analysis.compute import KRI_SLUGS, compute_kris, kri_sql
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Status, Threshold, status
+from entra_kri.analysis.compute import compute_kris, kri_sql
+from entra_kri.analysis.thresholds import Status, status
 from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
 from entra_kri.errors import ConfigurationError, SnapshotError
+from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
 
 log = logging.getLogger("entra_kri.history")
 
@@ -90,7 +91,7 @@ class _SnapshotRef:
     manifest_sha256: str
 
 
-def resolve_tenant(root: Path, tenant: str | None) -> Path:
+def find_tenant_dir(root: Path, tenant: str | None) -> Path:
     """The tenant directory of `tenant` under `root`; may be left out with one tenant."""
     candidates = tenant_dirs(root)
     if tenant is not None:
@@ -144,13 +145,9 @@ def kri_history(
     `skip` names snapshots to leave out (those that do not verify). Statuses are
     judged against `thresholds` (default: docs/kri.md's), never stored in the cache.
     """
-    chosen = tuple(dict.fromkeys(slugs)) if slugs else KRI_SLUGS
+    chosen = selected(slugs or None)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    unknown = [s for s in chosen if s not in KRI_SLUGS]
-    if unknown:
-        raise ConfigurationError(f"Unknown KRI {', '.join(map(repr, unknown))}.",
-                                 f"Use one of: {', '.join(KRI_SLUGS)}.")
-    tenant_dir = resolve_tenant(root, tenant)
+    tenant_dir = find_tenant_dir(root, tenant)
     refs = [r for r in complete_snapshots(tenant_dir, since, until) if r.snapshot_id not in skip]
     hashes = {slug: hashlib.sha256(kri_sql(slug)).hexdigest() for slug in chosen}
     computed = 0
@@ -250,7 +247,7 @@ def _store(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
 def _point(row: dict[str, Any], limits: Mapping[str, Threshold]) -> TrendPoint:
     slug = row["slug"]
     value = row["value"]
-    if value is not None and slug != "entra_mfa_enrollment_pct":
+    if value is not None and kri_by_slug(slug).unit == "count":
         value = int(value)
     return TrendPoint(
         snapshot_id=row["snapshot_id"],

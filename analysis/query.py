@@ -17,7 +17,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
-from entra_kri.analysis.history import complete_snapshots, resolve_tenant
+from entra_kri.analysis.explain import query_rows
+from entra_kri.analysis.history import complete_snapshots, find_tenant_dir
 from entra_kri.analysis.sandbox import SANDBOX_FIX, lock_down, require_one_select
 from entra_kri.analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_file
@@ -62,7 +63,7 @@ def history_connection(
     files the views name and nothing else. A collection holding a lone UTF-16
     surrogate is read through copies with U+FFFD in its place (analysis/surrogates.py).
     """
-    tenant_dir = resolve_tenant(root, tenant)
+    tenant_dir = find_tenant_dir(root, tenant)
     refs = complete_snapshots(tenant_dir)
     con = duckdb.connect(":memory:")
     copies = tempfile.TemporaryDirectory(prefix="entra-kri-readable-")
@@ -146,8 +147,6 @@ def run_query(
     root: Path, sql: str, tenant: str | None = None, variables: Mapping[str, str] | None = None
 ) -> tuple[tuple[str, ...], list[dict[str, object]]]:
     """Run `sql` over the tenant's snapshots; its columns and JSON-ready rows."""
-    from entra_kri.analysis.explain import query_rows
-
     require_one_select(sql)
     with history_connection(root, tenant, variables) as con:
         try:

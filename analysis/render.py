@@ -7,12 +7,12 @@ import json
 from typing import Any, Literal
 
 from entra_kri.analysis.compute import KriReport, KriResult
-from entra_kri.analysis.thresholds import Threshold
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from entra_kri.kris import Threshold
 from entra_kri.tenant_text import csv_document, table_cell, visible
 
 Format = Literal["table", "json", "csv"]

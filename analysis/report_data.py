@@ -15,14 +15,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from entra_kri.analysis.compute import KRI_SLUGS, KriReport, compute_kris
+from entra_kri.analysis.compute import KriReport, compute_kris
 from entra_kri.analysis.diff import diff_snapshots
-from entra_kri.analysis.history import TrendPoint, complete_snapshots, kri_history, resolve_tenant
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, Threshold, status
+from entra_kri.analysis.history import TrendPoint, complete_snapshots, find_tenant_dir, kri_history
+from entra_kri.analysis.thresholds import status
 from entra_kri.analysis.verify import TenantChain, verify_tenant
 
 import entra_kri
 from entra_kri.errors import SnapshotError
+from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS, Threshold
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def gather_report(
     thresholds, every KRI); `since` limits the trend, not the verification.
     Raises SnapshotError when the tenant has no complete snapshot.
     """
-    tenant_dir = resolve_tenant(root, tenant)
+    tenant_dir = find_tenant_dir(root, tenant)
     verification = _verification(verify_tenant(tenant_dir))
     refs = complete_snapshots(tenant_dir)
     if not refs:

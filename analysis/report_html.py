@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from entra_kri.analysis.compute import PERCENT_SLUGS, KriResult
+from entra_kri.analysis.compute import KriResult
 from entra_kri.analysis.report_data import KriTrend, ReportData
 from entra_kri.analysis.report_svg import (
     format_value,
@@ -22,20 +22,10 @@ from entra_kri.analysis.report_svg import (
     status_icon,
     trend_chart,
 )
-from entra_kri.analysis.thresholds import Threshold
 
+from entra_kri.kris import Threshold, kri_by_slug
 from entra_kri.tenant_text import visible_lines
 
-KRI_TITLES = {
-    "entra_mfa_enrollment_pct": "MFA registration of enabled members",
-    "entra_privileged_no_mfa_count": "Privileged users without MFA",
-    "entra_stale_accounts_90d": "Stale accounts (no sign-in for 90 days)",
-    "entra_ca_coverage_gaps": "Members outside an all-users MFA policy (heuristic)",
-    "entra_ca_coverage_gaps_exact": "Members outside MFA Conditional Access (exact)",
-    "entra_guest_account_count": "Guest accounts",
-    "entra_failed_signins_24h": "Failed sign-ins in the last 24 h",
-    "entra_priv_role_changes_24h": "Privileged role changes in the last 24 h",
-}
 MINUS = "\N{MINUS SIGN}"
 STATUS_TEXT = {"ok": "OK", "warn": "Warning", "breach": "Breach"}
 LIST_LIMIT = 25  # entries shown per list of changes; the rest are counted
@@ -150,7 +140,7 @@ def badge(kind: str, text: str | None = None) -> str:
 
 
 def kri_title(slug: str) -> str:
-    return KRI_TITLES.get(slug, slug)
+    return kri_by_slug(slug).title
 
 
 def _summary(data: ReportData) -> str:
@@ -199,7 +189,7 @@ def _current(data: ReportData) -> str:
 
 
 def _current_row(kri: KriResult, delta: float | None, trend: KriTrend | None) -> str:
-    percent = kri.slug in PERCENT_SLUGS
+    percent = kri_by_slug(kri.slug).unit == "percent"
     state = badge(kri.status)
     if kri.degraded:
         state += " " + badge("degraded", "Degraded")
@@ -260,7 +250,7 @@ def _trends(data: ReportData) -> str:
 
 
 def _trend(trend: KriTrend) -> str:
-    percent = trend.slug in PERCENT_SLUGS
+    percent = kri_by_slug(trend.slug).unit == "percent"
     points = trend.points
     known = [p.value for p in points if p.value is not None]
 
@@ -324,7 +314,7 @@ def _changes(data: ReportData) -> str:
 def _kri_changes(kris: list[dict[str, Any]]) -> str:
     rows = []
     for k in kris:
-        percent = k["slug"] in PERCENT_SLUGS
+        percent = kri_by_slug(k["slug"]).unit == "percent"
         entered = ", ".join(_who(o) for o in k["entered"][:LIST_LIMIT])
         left = ", ".join(_who(o) for o in k["left"][:LIST_LIMIT])
         rows.append(

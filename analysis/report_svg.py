@@ -13,7 +13,8 @@ from datetime import datetime
 from html import escape
 
 from entra_kri.analysis.report_data import KriTrend
-from entra_kri.analysis.thresholds import Threshold
+
+from entra_kri.kris import Threshold
 
 # Text colours reach at least 4.5:1 on white and on the band tints.
 STATUS_COLOUR = {"ok": "#1b6e34", "warn": "#8a4b00", "breach": "#b3261e"}

@@ -1,46 +1,19 @@
-"""KRI thresholds: docs/kri.md's defaults, overrides from configuration, and status."""
+"""KRI status against thresholds, and threshold overrides from configuration.
+
+The defaults are the registry's (entra_kri/kris.py, docs/kri.md).
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold
 
 Status = Literal["ok", "warn", "breach"]
-Direction = Literal["higher_is_worse", "lower_is_worse"]
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """When a KRI value warns or breaches; `None` means that level is never reached.
-
-    Higher is worse: `value >= breach` breaches, `value >= warn` warns.
-    Lower is worse: `value < breach` breaches, `value < warn` warns (docs/kri.md's
-    `entra_mfa_enrollment_pct`: warn when < 95, breach when < 90).
-    """
-
-    warn: float | None
-    breach: float | None
-    direction: Direction = "higher_is_worse"
-
-    def as_dict(self) -> dict[str, float | None]:
-        return {"warn": self.warn, "breach": self.breach}
-
-
-DEFAULT_THRESHOLDS: Mapping[str, Threshold] = {
-    "entra_mfa_enrollment_pct": Threshold(warn=95, breach=90, direction="lower_is_worse"),
-    "entra_privileged_no_mfa_count": Threshold(warn=None, breach=1),
-    "entra_stale_accounts_90d": Threshold(warn=1, breach=25),
-    "entra_ca_coverage_gaps": Threshold(warn=None, breach=1),
-    "entra_ca_coverage_gaps_exact": Threshold(warn=None, breach=1),
-    "entra_guest_account_count": Threshold(warn=100, breach=500),
-    "entra_failed_signins_24h": Threshold(warn=100, breach=1000),
-    "entra_priv_role_changes_24h": Threshold(warn=1, breach=5),
-}
-
 
 def status(value: float | None, threshold: Threshold) -> Status:
     """Classify `value` as ok, warn or breach.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from entra_kri.analysis.history import History, TrendPoint
 from entra_kri.analysis.rows import render_csv, render_table
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS
+
+from entra_kri.kris import DEFAULT_THRESHOLDS, kri_by_slug
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60
@@ -85,28 +87,16 @@ def _table(history: History) -> str:
     return text + render_table(columns, list(per_snapshot.values()), width=160)
 
 
-_SHORT = {
-    "entra_mfa_enrollment_pct": "mfa_pct",
-    "entra_privileged_no_mfa_count": "priv_no_mfa",
-    "entra_stale_accounts_90d": "stale_90d",
-    "entra_ca_coverage_gaps": "ca_gaps",
-    "entra_guest_account_count": "guests",
-    "entra_failed_signins_24h": "failed_24h",
-    "entra_priv_role_changes_24h": "role_chg_24h",
-}
-
-
 def _short(slug: str) -> str:
-    return _SHORT.get(slug, slug)
+    return kri_by_slug(slug).short_name
 
 
 def write_png(history: History, out: Path) -> None:
     """One chart per KRI, values over time, with the warn and breach bands shaded."""
+    # Imported here: matplotlib takes seconds to load and only --format png needs it.
     import matplotlib
 
     matplotlib.use("Agg")
-    from datetime import datetime
-
     import matplotlib.pyplot as plt
 
     series = by_slug(history)

@@ -9,21 +9,28 @@ from typing import Any
 
 import click
 
+from entra_kri.analysis.diff import diff_snapshots, render_diff_table
+from entra_kri.analysis.evidence import write_evidence
+from entra_kri.analysis.explain import explain as explain_kris
+from entra_kri.analysis.history import find_tenant_dir, kri_history
+from entra_kri.analysis.query import example_sql, examples, run_query
+from entra_kri.analysis.rows import render_csv, render_table
+from entra_kri.analysis.snapshot import open_snapshot
+from entra_kri.analysis.thresholds import merge_thresholds
+from entra_kri.analysis.trend import render_trend, write_png
+from entra_kri.analysis.verify import is_snapshot_dir, tenant_dirs, verify_snapshot, verify_tenant
+from entra_kri.config import load_config
 from entra_kri.errors import ConfigurationError, SnapshotError
+from entra_kri.options import config_option, format_option
 from entra_kri.storage import atomic_output
 from entra_kri.tenant_text import visible
 
 EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
-CONFIG_OPTION = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-    help="Configuration file whose tenant thresholds judge the statuses.")
+CONFIG_OPTION = config_option("Configuration file whose tenant thresholds judge the statuses.")
 
 
 def configured_thresholds(config_path: Path | None, tenant_id: str) -> dict[str, Any] | None:
     """The thresholds configured for `tenant_id`, merged over docs/kri.md's; None without any."""
-    from entra_kri.analysis.thresholds import merge_thresholds
-    from entra_kri.config import load_config
-
     settings = load_config(config_path).for_tenant_id(tenant_id)
     return merge_thresholds(settings.thresholds) if settings else None
 
@@ -45,13 +52,6 @@ def _fail_on_problems(count: int, target: Path) -> None:
               help="Fail unless the newest manifest's SHA-256 (the chain head) is this.")
 def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
     """Check a snapshot, or every snapshot and the manifest chain under ROOT."""
-    from entra_kri.analysis.verify import (
-        is_snapshot_dir,
-        tenant_dirs,
-        verify_snapshot,
-        verify_tenant,
-    )
-
     if is_snapshot_dir(path):
         check = verify_snapshot(path)
         for problem in check.problems:
@@ -102,15 +102,10 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
 @click.command()
 @click.argument("snapshot_dir", type=EXISTING_DIR)
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format.")
+@format_option("table", "json", "csv")
 @CONFIG_OPTION
 def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -> None:
     """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
-    from entra_kri.analysis.explain import explain as explain_kris
-    from entra_kri.analysis.rows import render_csv, render_table
-    from entra_kri.analysis.snapshot import open_snapshot
-
     thresholds = configured_thresholds(config_path, open_snapshot(snapshot_dir).tenant_id)
     (explanation,) = explain_kris(snapshot_dir, [slug], thresholds)
     if fmt == "json":
@@ -139,8 +134,6 @@ def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -
               help="The zip file to write.")
 def evidence(snapshot_dir: Path, out: Path) -> None:
     """Write an evidence pack (zip) of a snapshot: files, SQL, KRIs, explain rows, README."""
-    from entra_kri.analysis.evidence import write_evidence
-
     with atomic_output(out) as temporary:
         names = write_evidence(snapshot_dir, temporary)
     click.echo(f"{out}: {len(names)} files")
@@ -149,15 +142,12 @@ def evidence(snapshot_dir: Path, out: Path) -> None:
 @click.command()
 @click.argument("old", type=EXISTING_DIR)
 @click.argument("new", type=EXISTING_DIR)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Output format.")
+@format_option("table", "json")
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when there are differences (as `git diff --exit-code`).")
 @click.pass_context
 def diff(ctx: click.Context, old: Path, new: Path, fmt: str, exit_code: bool) -> None:
     """Show what changed between two snapshots: users, MFA, roles, CA policies, KRIs."""
-    from entra_kri.analysis.diff import diff_snapshots, render_diff_table
-
     data = diff_snapshots(old, new)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2))
@@ -176,18 +166,14 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--since", type=DATE, help="First day (YYYY-MM-DD, UTC), inclusive.")
 @click.option("--until", type=DATE, help="Last day (YYYY-MM-DD, UTC), inclusive.")
 @click.option("--kri", "slugs", multiple=True, metavar="SLUG", help="Only this KRI (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "png"]),
-              default="table", show_default=True, help="Output format.")
+@format_option("table", "json", "csv", "png")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="File for --format png (default: trend-<tenant>.png).")
 @CONFIG_OPTION
 def trend(root: Path, tenant: str | None, since: datetime | None, until: datetime | None,
           slugs: tuple[str, ...], fmt: str, out: Path | None, config_path: Path | None) -> None:
     """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
-    from entra_kri.analysis.history import kri_history, resolve_tenant
-    from entra_kri.analysis.trend import render_trend, write_png
-
-    tenant_id = resolve_tenant(root, tenant).name
+    tenant_id = find_tenant_dir(root, tenant).name
     history = kri_history(root, tenant, since.date() if since else None,
                           until.date() if until else None, slugs or None,
                           thresholds=configured_thresholds(config_path, tenant_id))
@@ -219,14 +205,10 @@ def _variables(
 @click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
               help="Set a DuckDB variable for getvariable('NAME') (repeatable).")
 @click.option("--tenant", help="Tenant id; may be left out when ROOT holds one tenant.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format.")
+@format_option("table", "json", "csv")
 def query(root: Path, sql: str | None, example: str | None, variables: dict[str, str],
           tenant: str | None, fmt: str) -> None:
     """Run SQL over every snapshot of a tenant; each collection is a view (no SQL: examples)."""
-    from entra_kri.analysis.query import example_sql, examples, run_query
-    from entra_kri.analysis.rows import render_csv, render_table
-
     if sql and example:
         raise click.UsageError("Give SQL or --example, not both.")
     if not sql and not example:

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from entra_kri import __version__
+from entra_kri.analysis.compute import compute_kris
+from entra_kri.analysis.render import render
+from entra_kri.analysis.snapshot import open_snapshot
+from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.audit_commands import register as register_audit_commands
-from entra_kri.config import CLOUD_NAMES, Config, TenantSettings, load_config, resolve_tenant
+from entra_kri.config import Config, TenantSettings, load_config, settings_for_tenant
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lake_commands import register as register_lake_commands
-from entra_kri.lock import tenant_lock
-from entra_kri.logs import configure_logging, show_progress
+from entra_kri.logs import configure_logging
 from entra_kri.ops_commands import register as register_ops_commands
+from entra_kri.options import config_option, connection_options, format_option
 from entra_kri.report_command import register as register_report_command
+from entra_kri.snapshotter import cassette
+from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
+from entra_kri.snapshotter.capture import WORKERS
+from entra_kri.snapshotter.check import run_check
 from entra_kri.storage import StorageError, check_writable, is_storage_error, storage_error
+from entra_kri.tenant_capture import connection_for, credential_source, tenant_capture
 from entra_kri.tenant_text import visible
 
 REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassette answers
@@ -58,45 +66,11 @@ def cli(quiet: bool, verbose: bool, log_format: str) -> None:
     configure_logging(log_format, quiet, verbose)
 
 
-def connection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Which tenant to read and how to reach it. Each option overrides its environment
-    variable (ENTRA_KRI_TENANT_ID...), which overrides the configuration file."""
-    options = [
-        click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Configuration file (default: $ENTRA_KRI_CONFIG, ./entra-kri.toml, "
-                          "~/.config/entra-kri/config.toml)."),
-        click.option("--tenant", help="A tenant of the configuration file, by name or id."),
-        click.option("--tenant-id", envvar="ENTRA_KRI_TENANT_ID",
-                     help="Directory (tenant) ID (a GUID)."),
-        click.option("--client-id", envvar="ENTRA_KRI_CLIENT_ID",
-                     help="Application (client) ID of the app registration (a GUID)."),
-        click.option("--cloud", envvar="ENTRA_KRI_CLOUD", type=click.Choice(CLOUD_NAMES),
-                     help="National cloud: sets the Graph and login hosts [default: global]."),
-        click.option("--graph-url", envvar="ENTRA_KRI_GRAPH_URL",
-                     help="Graph root, e.g. https://graph.microsoft.com/v1.0."),
-        click.option("--login-url", envvar="ENTRA_KRI_LOGIN_URL",
-                     help="Login host, e.g. https://login.microsoftonline.com."),
-        click.option("--ca-bundle", envvar="ENTRA_KRI_CA_BUNDLE",
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="PEM of CA certificates to trust for every HTTPS call."),
-        click.option("--client-secret-file", "secret_file",
-                     type=click.Path(path_type=Path, dir_okay=False),
-                     help="Read the client secret from this file (chmod 600) instead of "
-                          "ENTRA_KRI_CLIENT_SECRET."),
-        click.option("--certificate", type=click.Path(path_type=Path, dir_okay=False),
-                     help="Sign in with a certificate: PEM with the private key and the "
-                          "certificate registered on the app."),
-        click.option("--keyring", help="Read the client secret from the OS keyring under "
-                                       "this service name (user: the client id)."),
-    ]
-    return functools.reduce(lambda f, option: option(f), reversed(options), command)
-
-
 def tenant_settings(config_path: Path | None, tenant: str | None,
                     **overrides: Any) -> tuple[Config, TenantSettings]:
     """The configuration file and the tenant's settings with env and options applied."""
     config = load_config(config_path)
-    return config, resolve_tenant(config, tenant, **overrides)
+    return config, settings_for_tenant(config, tenant, **overrides)
 
 
 @cli.command()
@@ -114,12 +88,6 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
              signin_window_hours: int | None, replay: Path | None, record: Path | None,
              **overrides: Any) -> None:
     """Capture the tenant into ROOT/<tenant_id>/<snapshot_id>/ and print that path."""
-    from entra_kri.snapshotter import cassette
-    from entra_kri.snapshotter.capture import WORKERS, take_snapshot
-    from entra_kri.snapshotter.credentials import credential_source
-    from entra_kri.snapshotter.progress import capture_progress
-    from entra_kri.snapshotter.session import connection_for
-
     if replay and record:
         raise click.UsageError("--replay and --record cannot be used together.")
     now = datetime.now(UTC).replace(microsecond=0)
@@ -133,16 +101,10 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
             settings_kwargs.update(recorded)
         config, settings = tenant_settings(config_path, tenant, **settings_kwargs)
         if record:
-            cassette.record_run(tape, settings, now)
-        credential = REPLAY_SECRET if replay else credential_source(settings).load()
-        connection = connection_for(settings)
-        root = root or config.root
-        client = connection.client(credential)
-        with tenant_lock(root / settings.tenant_id), \
-                capture_progress(client.stats, show_progress()) as observer:
-            path = take_snapshot(client, connection, root, now,
-                                 timedelta(hours=settings.signin_window_hours), observer,
-                                 workers=1 if tape is not None else WORKERS)
+            cassette.record_run(tape, now, asdict(settings))
+        with tenant_capture(settings, root or config.root,
+                            REPLAY_SECRET if replay else None) as capture:
+            path = capture.take(now, workers=1 if tape is not None else WORKERS)
     click.echo(str(path))
 
 
@@ -150,11 +112,6 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
 @connection_options
 def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> None:
     """Test the connection: token, tenant, granted permissions, licence-gated APIs."""
-    from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
-    from entra_kri.snapshotter.check import run_check
-    from entra_kri.snapshotter.credentials import credential_source
-    from entra_kri.snapshotter.session import connection_for
-
     _, settings = tenant_settings(config_path, tenant, **overrides)
     source = credential_source(settings)
     connection = connection_for(settings)
@@ -188,17 +145,10 @@ def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> Non
 
 @cli.command()
 @click.argument("snapshot_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration file whose tenant thresholds and KRI selection apply.")
+@format_option("table", "json", "csv")
+@config_option("Configuration file whose tenant thresholds and KRI selection apply.")
 def kri(snapshot_dir: Path, fmt: str, config_path: Path | None) -> None:
     """Compute the KRIs of a snapshot, after verifying its files against the manifest."""
-    from entra_kri.analysis.compute import compute_kris
-    from entra_kri.analysis.render import render
-    from entra_kri.analysis.snapshot import open_snapshot
-    from entra_kri.analysis.thresholds import merge_thresholds
-
     settings = load_config(config_path).for_tenant_id(open_snapshot(snapshot_dir).tenant_id)
     report = compute_kris(
         snapshot_dir,
@@ -214,8 +164,7 @@ def config() -> None:
 
 
 @config.command("check")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="The file to check (default: the one the other commands would use).")
+@config_option("The file to check (default: the one the other commands would use).")
 def config_check(config_path: Path | None) -> None:
     """Validate the configuration and name each mistake with its key."""
     loaded = load_config(config_path)

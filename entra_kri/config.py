@@ -16,10 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.errors import ConfigurationError
+from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
+from entra_kri.snapshotter.credentials import DEFAULT_SECRET_ENV
 
 CONFIG_ENV = "ENTRA_KRI_CONFIG"
-DEFAULT_SECRET_ENV = "ENTRA_KRI_CLIENT_SECRET"
 CLOUD_NAMES = ("global", "usgov", "usgovdod", "china")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # POSIX: the environment variable names of its utilities are capitals, digits and _.
@@ -143,8 +145,6 @@ def config_mistakes(data: dict[str, Any], base: Path) -> list[str]:
 
 
 def _tenant_mistakes(table: dict[str, Any], base: Path) -> list[str]:
-    from entra_kri.analysis.compute import KRI_SLUGS
-
     mistakes = [f"{key}: unknown key" for key in sorted(set(table) - TENANT_KEYS)]
     for key in ("tenant_id", "client_id"):
         value = table.get(key)
@@ -197,8 +197,6 @@ def _secret_file_mistakes(path: Path) -> list[str]:
 
 
 def _threshold_mistakes(thresholds: Any) -> list[str]:
-    from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds
-
     if not isinstance(thresholds, dict):
         return ["thresholds: must be a table of {warn = …, breach = …} per KRI"]
     mistakes: list[str] = []
@@ -251,7 +249,7 @@ def _build(data: dict[str, Any], path: Path) -> Config:
     return Config(path, base / data.get("root", "snapshots"), tenants)
 
 
-def resolve_tenant(config: Config, tenant: str | None, **overrides: Any) -> TenantSettings:
+def settings_for_tenant(config: Config, tenant: str | None, **overrides: Any) -> TenantSettings:
     """The tenant to work on: from the file (by --tenant, by --tenant-id, or the only one),
     with the environment's and the command line's non-None values applied on top."""
     tenant_id = overrides.get("tenant_id")

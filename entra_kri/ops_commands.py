@@ -5,18 +5,25 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from entra_kri.analysis.compute import compute_kris
+from entra_kri.analysis.history import kri_history
+from entra_kri.analysis.thresholds import merge_thresholds
+from entra_kri.analysis.verify import tenant_dirs
 from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import tenant_lock
-from entra_kri.logs import show_progress
+from entra_kri.options import config_option, format_option
+from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
+from entra_kri.snapshotter.http import RequestStats
 from entra_kri.storage import is_storage_error, storage_error
+from entra_kri.tenant_capture import tenant_capture
 from entra_kri.tenant_text import visible
 
 log = logging.getLogger("entra_kri.run")
@@ -36,26 +43,15 @@ def _iso(moment: datetime) -> str:
 
 def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunRecord:
     """Snapshot, KRIs and history for one tenant under its lock; the record says how it went."""
-    from entra_kri.analysis.compute import compute_kris
-    from entra_kri.analysis.history import kri_history
-    from entra_kri.analysis.thresholds import merge_thresholds
-    from entra_kri.snapshotter.capture import take_snapshot
-    from entra_kri.snapshotter.credentials import credential_source
-    from entra_kri.snapshotter.progress import capture_progress
-    from entra_kri.snapshotter.session import connection_for
-
     tenant_dir = config.root / settings.tenant_id
     started = _now()
     record = RunRecord(run_id, settings.name, settings.tenant_id, _iso(started))
     _keep(tenant_dir, record)  # a run killed with kill -9 still leaves its start
-    client = None
+    stats: RequestStats | None = None
     try:
-        with tenant_lock(tenant_dir):
-            connection = connection_for(settings)
-            client = connection.client(credential_source(settings).load())
-            with capture_progress(client.stats, show_progress()) as observer:
-                path = take_snapshot(client, connection, config.root, started,
-                                     timedelta(hours=settings.signin_window_hours), observer)
+        with tenant_capture(settings, config.root) as capture:
+            stats = capture.stats
+            path = capture.take(started)
             manifest = json.loads((path / "manifest.json").read_text())
             record.snapshot_id = path.name
             record.rows = {c["name"]: c["items"] for c in manifest["collections"]}
@@ -79,8 +75,7 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
         record.outcome, record.error = "failed", "interrupted"
         raise
     finally:
-        if client is not None:
-            stats = client.stats
+        if stats is not None:
             record.requests, record.retries = stats.requests, stats.retries
             record.throttled = stats.throttled
             record.waited_seconds = round(stats.waited_seconds, 1)
@@ -107,8 +102,7 @@ def _reached(record: RunRecord, fail_on: str) -> bool:
 
 
 @click.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration file (default: $ENTRA_KRI_CONFIG, ./entra-kri.toml, ...).")
+@config_option()
 @click.option("--tenant", "tenants", multiple=True, help="A configured tenant (repeatable).")
 @click.option("--all", "all_tenants", is_flag=True, help="Every tenant of the configuration.")
 @click.option("--shard", "shard_text", metavar="K/N",
@@ -151,8 +145,7 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
 
 @click.command()
 @click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@format_option("table", "json")
 @click.option("--last", type=click.IntRange(min=1), help="Only the last N runs.")
 def runs(root: Path, fmt: str, last: int | None) -> None:
     """List the recorded runs under ROOT: when, outcome, rows, retries, 429s, warnings."""
@@ -179,9 +172,6 @@ def runs(root: Path, fmt: str, last: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def prune_command(root: Path, keep_daily: int, keep_monthly: int, dry_run: bool) -> None:
     """Remove old snapshots, recording each by hash so `verify`'s chain stays intact."""
-    from entra_kri.analysis.verify import tenant_dirs
-    from entra_kri.prune import plan_prune, prune
-
     for tenant_dir in tenant_dirs(root):
         with tenant_lock(tenant_dir):
             plan = plan_prune(tenant_dir, keep_daily, keep_monthly)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
+from entra_kri.analysis.history import find_tenant_dir
+from entra_kri.analysis.report_data import gather_report
+from entra_kri.analysis.report_html import render_report
+from entra_kri.analysis.thresholds import merge_thresholds
+from entra_kri.config import load_config
 from entra_kri.errors import SnapshotError
+from entra_kri.options import config_option
 from entra_kri.storage import atomic_output
 
 
@@ -19,20 +25,13 @@ from entra_kri.storage import atomic_output
               help="The HTML file to write [default: report-<tenant_id>.html].")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="First day of the trends (YYYY-MM-DD, UTC) [default: every snapshot].")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Configuration file whose tenant thresholds and KRI selection apply.")
+@config_option("Configuration file whose tenant thresholds and KRI selection apply.")
 def report(root: Path, tenant: str | None, out: Path | None, since: datetime | None,
            config_path: Path | None) -> None:
     """Write an HTML report: KRIs, trends, latest changes, degraded KRIs, verification."""
-    from entra_kri.analysis.history import resolve_tenant
-    from entra_kri.analysis.report_data import gather_report
-    from entra_kri.analysis.report_html import render_report
-    from entra_kri.analysis.thresholds import merge_thresholds
-    from entra_kri.config import load_config
-
     config = load_config(config_path)
     named = config.tenants.get(tenant) if tenant else None
-    tenant_id = resolve_tenant(root, named.tenant_id if named else tenant).name
+    tenant_id = find_tenant_dir(root, named.tenant_id if named else tenant).name
     settings = config.for_tenant_id(tenant_id)
     data = gather_report(
         root, tenant_id,

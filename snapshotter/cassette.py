@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,6 @@ from typing import Any
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException, MissingMetadataError
 
-from entra_kri.config import TenantSettings
 from entra_kri.errors import ConfigurationError, SnapshotError
 
 REDACTED = "REDACTED"
@@ -31,11 +30,12 @@ RUN_KEYS = ("tenant_id", "client_id", "cloud", "graph_url", "login_url", "signin
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def record_run(tape: Any, settings: TenantSettings, captured_at: datetime) -> None:
-    """Store the run's capture time and endpoints in the cassette being recorded."""
+def record_run(tape: Any, captured_at: datetime, run: Mapping[str, Any]) -> None:
+    """Store the run's capture time and `run`'s RUN_KEYS (tenant, client, endpoints, window)
+    in the cassette being recorded."""
     tape.get_metadata("captured_at", captured_at.strftime(TIME_FORMAT))
     for key in RUN_KEYS:
-        tape.get_metadata(key, getattr(settings, key))
+        tape.get_metadata(key, run[key])
 
 
 def recorded_run(tape: Any) -> dict[str, Any]:

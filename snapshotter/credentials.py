@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from entra_kri.config import DEFAULT_SECRET_ENV, TenantSettings
 from entra_kri.errors import ConfigurationError
 
 Credential = str | dict[str, str]
+DEFAULT_SECRET_ENV = "ENTRA_KRI_CLIENT_SECRET"
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class CredentialSource:
         """When the credential stops working, if that can be told from here (certificates)."""
         if self.certificate is None:
             return None
-        from cryptography import x509
+        from cryptography import x509  # only certificate users need it
+
         cert = x509.load_pem_x509_certificate(self.certificate.read_bytes())
         return cert.not_valid_after_utc
 
@@ -73,6 +74,7 @@ def _read_private_file(path: Path) -> str:
 
 
 def _from_keyring(service: str, client_id: str) -> str:
+    # Imported here: loading keyring probes the OS for backends, wanted only with --keyring.
     import keyring
     from keyring.errors import KeyringError
 
@@ -88,6 +90,7 @@ def _from_keyring(service: str, client_id: str) -> str:
 
 def certificate_credential(path: Path) -> dict[str, str]:
     """msal's certificate credential from a PEM holding the private key and the certificate."""
+    # Imported here, as in CredentialSource.expiry: only certificate users need it.
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
@@ -107,8 +110,3 @@ def certificate_credential(path: Path) -> dict[str, str]:
             "Upload a new certificate to the app registration and point the tool at it.",
         )
     return {"private_key": pem.decode(), "thumbprint": cert.fingerprint(hashes.SHA1()).hex()}
-
-
-def credential_source(settings: TenantSettings) -> CredentialSource:
-    return CredentialSource(settings.client_id, settings.secret_env, settings.secret_file,
-                            settings.keyring, settings.certificate)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from entra_kri.snapshotter.http import RequestStats
-    from rich.console import Console
-    from rich.progress import Progress, TaskID
+from entra_kri.snapshotter.http import RequestStats
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 
 class CaptureObserver:
@@ -73,9 +71,6 @@ def capture_progress(stats: RequestStats, enabled: bool,
     if not enabled:
         yield CaptureObserver()
         return
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     with Progress(
         SpinnerColumn(), TextColumn("{task.description:<30}"),
         TextColumn("{task.completed:>10,.0f}"), TextColumn("{task.fields[info]}"),

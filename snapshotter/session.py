@@ -1,15 +1,13 @@
-"""Everything one capture run needs to talk to a tenant, built once from the options."""
+"""Everything one capture run needs to talk to a tenant: the connection capture takes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from entra_kri.snapshotter.auth import TokenProvider
-from entra_kri.snapshotter.clouds import Cloud, resolve_cloud
+from entra_kri.snapshotter.clouds import Cloud
 from entra_kri.snapshotter.http import GraphClient, GraphSession
 from entra_kri.snapshotter.retry import RetryPolicy
-
-from entra_kri.config import TenantSettings
 
 
 @dataclass(frozen=True)
@@ -27,12 +25,3 @@ class Connection:
         session = GraphSession(self.ca_bundle)
         tokens = TokenProvider(self.tenant_id, self.client_id, credential, self.cloud, session)
         return GraphClient(session, tokens, retry)
-
-
-def connection_for(settings: TenantSettings) -> Connection:
-    """The connection a tenant's settings describe."""
-    return Connection(
-        settings.tenant_id, settings.client_id,
-        resolve_cloud(settings.cloud, settings.graph_url, settings.login_url),
-        str(settings.ca_bundle) if settings.ca_bundle else None,
-    )

@@ -8,9 +8,9 @@ from importlib.resources import files
 
 import pytest
 from entra_kri.analysis import compute_kris, render
-from entra_kri.analysis.compute import KRI_SLUGS
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.kris import KRI_SLUGS
 from tests.snapshot_builder import CAPTURED_AT, TENANT_ID, build_snapshot, registered, user
 
 

@@ -4,7 +4,8 @@ import re
 from importlib.resources import files
 
 import pytest
-from entra_kri.analysis.compute import KRI_SLUGS
+
+from entra_kri.kris import KRI_SLUGS
 
 
 def code_of(text: str) -> str:

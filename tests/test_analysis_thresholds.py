@@ -1,9 +1,10 @@
 """analysis.thresholds: docs/kri.md's "Default thresholds" and configuration overrides."""
 
 import pytest
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS, merge_thresholds, status
+from entra_kri.analysis.thresholds import merge_thresholds, status
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.kris import DEFAULT_THRESHOLDS
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from entra_kri.cli import cli
-from entra_kri.config import load_config, resolve_tenant
+from entra_kri.config import load_config, settings_for_tenant
 from entra_kri.errors import ConfigurationError
 from tests.conftest import DEMO_CASSETTE
 
@@ -106,7 +106,7 @@ def test_lookup_uses_the_environment_variable(tmp_path, monkeypatch):
 
 def test_command_line_values_override_the_file(tmp_path):
     config = load_config(good(tmp_path, 'cloud = "usgov"'))
-    settings = resolve_tenant(config, "contoso", cloud="china", tenant_id=None)
+    settings = settings_for_tenant(config, "contoso", cloud="china", tenant_id=None)
     assert settings.cloud == "china" and settings.client_id == CLIENT
 
 

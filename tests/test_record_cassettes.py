@@ -7,6 +7,7 @@ own "now" so the recorded KRIs are exactly the oracle's.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,7 +32,7 @@ def test_record_demo_cassette(request, tmp_path):
     with FakeGraph(tenant) as fake, fake.route_real_hosts(), \
             cassette.recording(DEMO_CASSETTE) as tape:
         settings = TenantSettings("demo", tenant.tenant_id, tenant.client_id)
-        cassette.record_run(tape, settings, DEMO_NOW)
+        cassette.record_run(tape, DEMO_NOW, asdict(settings))
         connection = Connection(tenant.tenant_id, tenant.client_id, cloud, fake.ca_bundle)
         take_snapshot(connection.client(tenant.client_secret), connection, tmp_path, DEMO_NOW,
                       timedelta(hours=24), workers=1)

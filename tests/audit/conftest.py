@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from entra_kri.analysis.compute import KRI_SLUGS
 from entra_kri.analysis.history import kri_history
 from entra_kri.analysis.report_data import ReportData, gather_report
 
+from entra_kri.kris import KRI_SLUGS
 from tests.series_builder import DAYS, build_series
 from tests.snapshot_builder import TENANT_ID
 

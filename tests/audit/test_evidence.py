@@ -11,9 +11,9 @@ import zipfile
 import duckdb
 import pytest
 from click.testing import CliRunner
-from entra_kri.analysis.compute import KRI_SLUGS
 
 from entra_kri.cli import cli
+from entra_kri.kris import KRI_SLUGS
 from tests.series_builder import snapshot_id
 from tests.snapshot_builder import TENANT_ID
 

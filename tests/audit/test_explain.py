@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from entra_kri.analysis.compute import KRI_SLUGS
 from entra_kri.analysis.explain import explain
 
 from entra_kri.cli import cli
+from entra_kri.kris import KRI_SLUGS
 from tests.series_builder import DAYS, snapshot_id
 from tests.snapshot_builder import (
     TENANT_ID,

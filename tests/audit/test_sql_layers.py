@@ -6,8 +6,8 @@ import re
 from importlib.resources import files
 
 import pytest
-from entra_kri.analysis.compute import KRI_SLUGS
 
+from entra_kri.kris import KRI_SLUGS
 from tests.test_analysis_sql import code_of
 
 SQL = files("entra_kri.analysis").joinpath("sql")

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from entra_kri.analysis import compute as compute_module
 from entra_kri.analysis import history as history_module
-from entra_kri.analysis.compute import KRI_SLUGS
 from entra_kri.analysis.history import HISTORY_FILE, kri_history
 from entra_kri.analysis.trend import sparkline
 
 from entra_kri.cli import cli
+from entra_kri.kris import KRI_SLUGS, KRIS
 from tests.series_builder import DAYS, SIGN_INS_REFUSED_DAY, snapshot_id
 from tests.snapshot_builder import TENANT_ID, build_snapshot, user
 
@@ -129,6 +129,16 @@ def test_table_shows_a_sparkline_per_kri(root):
     assert sparkline([1, 1, 0]) == "██▁"
     assert "▁" in line and "▇" in line
     assert f"{DAYS} snapshot(s)" in result.output
+
+
+def test_per_snapshot_columns_are_the_registrys_short_names(root):
+    """Each KRI has a short column name, the exact CA KRI included (it had none)."""
+    result = CliRunner().invoke(cli, ["trend", str(root)])
+    assert result.exit_code == 0, result.output
+    header = next(x for x in result.output.splitlines() if "snapshot" in x and "mfa_pct" in x)
+    assert [kri.short_name for kri in KRIS if kri.short_name in header] == [
+        kri.short_name for kri in KRIS]
+    assert "entra_ca_coverage_gaps_exact" not in header
 
 
 def test_png_chart(root, tmp_path):

@@ -1,0 +1,72 @@
+"""The capture sequence, written once for `snapshot` and `run`.
+
+credentials → connection → lock → progress → capture. The configuration's
+`TenantSettings` are turned here into what capture takes (a `Connection` and a
+credential); capture itself never sees the configuration (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from entra_kri.config import TenantSettings
+from entra_kri.lock import tenant_lock
+from entra_kri.logs import show_progress
+from entra_kri.snapshotter.capture import WORKERS, take_snapshot
+from entra_kri.snapshotter.clouds import resolve_cloud
+from entra_kri.snapshotter.credentials import Credential, CredentialSource
+from entra_kri.snapshotter.http import GraphClient, RequestStats
+from entra_kri.snapshotter.progress import capture_progress
+from entra_kri.snapshotter.session import Connection
+
+
+def connection_for(settings: TenantSettings) -> Connection:
+    """The connection a tenant's settings describe."""
+    return Connection(
+        settings.tenant_id, settings.client_id,
+        resolve_cloud(settings.cloud, settings.graph_url, settings.login_url),
+        str(settings.ca_bundle) if settings.ca_bundle else None,
+    )
+
+
+def credential_source(settings: TenantSettings) -> CredentialSource:
+    """Where the tenant's settings say the app's credential comes from."""
+    return CredentialSource(settings.client_id, settings.secret_env, settings.secret_file,
+                            settings.keyring, settings.certificate)
+
+
+@dataclass(frozen=True)
+class TenantCapture:
+    """A signed-in client for one tenant, taken under the tenant's lock."""
+
+    connection: Connection
+    client: GraphClient
+    root: Path
+    window: timedelta
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.client.stats
+
+    def take(self, captured_at: datetime, workers: int = WORKERS) -> Path:
+        """Capture the tenant into root, with progress bars for a person at a terminal."""
+        with capture_progress(self.client.stats, show_progress()) as observer:
+            return take_snapshot(self.client, self.connection, self.root, captured_at,
+                                 self.window, observer, workers=workers)
+
+
+@contextmanager
+def tenant_capture(settings: TenantSettings, root: Path,
+                   credential: Credential | None = None) -> Iterator[TenantCapture]:
+    """Load the credential (unless given), build the connection and client, and hold
+    the tenant's lock under `root` while the caller captures and works on the result."""
+    loaded = credential if credential is not None else credential_source(settings).load()
+    connection = connection_for(settings)
+    client = connection.client(loaded)
+    with tenant_lock(root / settings.tenant_id):
+        yield TenantCapture(connection, client, root,
+                            timedelta(hours=settings.signin_window_hours))
