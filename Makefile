@@ -13,13 +13,13 @@ BENCH_ARGS ?=
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml fake_graph/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./fake_graph
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install entra-kri with its test tools
+install: $(STAMP) ## Create .venv and install entra-kri, its test tools and the Graph fake
 
 install-spark: $(STAMP) ## Also install pyspark, so the tests run the fleet questions on Spark (Java 17)
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'

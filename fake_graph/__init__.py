@@ -5,6 +5,8 @@ with FakeGraph(tenant) as fake:
     ...  # point the capture client at fake.login_url / fake.graph_url / fake.ca_bundle
 """
 
+from pathlib import Path
+
 from .demo_tenant import make_demo_tenant
 from .generated_tenant import make_tenant
 from .markers import allow_loopback
@@ -12,8 +14,12 @@ from .oracle import expected_kris
 from .server import FakeGraph, RecordedRequest
 from .tenant import ALL_APP_ROLES, FakeTenant
 
+# Microsoft's JSON Schemas of the Graph types the fake serves (schemas/README.md).
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
 __all__ = [
     "ALL_APP_ROLES",
+    "SCHEMA_DIR",
     "FakeGraph",
     "FakeTenant",
     "RecordedRequest",

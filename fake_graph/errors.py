@@ -1,6 +1,6 @@
 """Error bodies exactly as Microsoft shapes them: Graph's OData error and the token endpoint's.
 
-Sources (see also `tests/graph_schemas/odataError.schema.json`, `tokenError.schema.json`):
+Sources (see also `fake_graph/schemas/odataError.schema.json`, `tokenError.schema.json`):
 - Graph: learn.microsoft.com/graph/errors; bodies seen on the wire carry
   `innerError` (capital E) with `date` (no zone), `request-id`, `client-request-id`.
 - Token endpoint: learn.microsoft.com/entra/identity-platform/reference-error-codes

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
+from fake_graph import SCHEMA_DIR
 from fake_graph.ca_oracle import Directory, covers
 from tests.ca_policies import (
     BUILT_IN_STRENGTHS,
@@ -31,7 +31,7 @@ from tests.ca_policies import b2b_member as b2b
 from tests.snapshot_builder import build_snapshot, role_member, user
 
 Json = dict[str, Any]
-SCHEMAS = Path(__file__).parent / "graph_schemas"
+SCHEMAS = SCHEMA_DIR
 GROUP = "#microsoft.graph.group"
 
 

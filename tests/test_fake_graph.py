@@ -1,6 +1,6 @@
 """The fake of Graph and of the token endpoint behaves like Microsoft documents.
 
-Responses are checked against Microsoft's JSON Schemas (tests/graph_schemas/),
+Responses are checked against Microsoft's JSON Schemas (fake_graph/schemas/),
 and the demo tenant's oracle against numbers worked out by hand from docs/kri.md.
 """
 
@@ -24,6 +24,7 @@ import requests
 import vcr
 
 from fake_graph import (
+    SCHEMA_DIR,
     FakeGraph,
     FakeTenant,
     allow_loopback,
@@ -37,7 +38,7 @@ from fake_graph.odata import parse_time
 pytestmark = allow_loopback
 
 NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
-SCHEMAS = Path(__file__).parent / "graph_schemas"
+SCHEMAS = SCHEMA_DIR
 WINDOW = "createdDateTime ge 2026-11-26T11:06:44Z and createdDateTime le 2026-11-27T11:06:44Z"
 AUDIT_WINDOW = (
     "activityDateTime ge 2026-11-26T11:06:44Z and activityDateTime le 2026-11-27T11:06:44Z"

@@ -13,7 +13,8 @@ SOURCES = ["entra_kri", "snapshotter", "analysis", "fake_graph", "bench", "tests
 SUFFIXES = {".py", ".sql", ".md", ".toml", ".yaml", ".yml", ".sh", ".service", ".timer", ""}
 # Written in pieces so that this file does not match itself.
 OUTSIDE = re.compile("|".join([
-    r"\.\./" + "shared", "shared/" + "(?:spec|notes)", "STYLE" + r"\.md", "graph-" + "facts",
+    r"\.\./" + "shared", "shared/" + "(?:spec|notes|graph-schemas)", "STYLE" + r"\.md",
+    "graph-" + "facts", "steering" + " repo",
     r"\b[Ii]ssue" + r" \d+", r"\bthe " + "seed",
 ]))
 DOC_CITATION = re.compile(r"docs/([\w.-]+\.md)")
@@ -23,8 +24,9 @@ def text_files() -> list[Path]:
     files = [ROOT / "README.md", ROOT / "Makefile", ROOT / "pyproject.toml"]
     for top in SOURCES:
         files += [p for p in (ROOT / top).rglob("*")
-                  if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts
-                  and "results" not in p.parts]
+                  if p.is_file() and p.suffix in SUFFIXES and "results" not in p.parts
+                  and not any(part == "__pycache__" or part.endswith(".egg-info")
+                              for part in p.parts)]
     return [f for f in files if f.exists()]
 
 

@@ -1,6 +1,6 @@
 """Time the exact CA resolver on a large synthetic tenant (100k users, 50 policies).
 
-    python -m tests.bench_ca_resolver [USERS] [POLICIES]
+    python -m bench.ca_resolver [USERS] [POLICIES]
 
 Builds one snapshot (users, a few large include/exclude groups, roles held
 directly and through a group, B2B members, every kind of policy clause) and
