@@ -26,7 +26,7 @@ from entra_kri.report_command import register as register_report_command
 from entra_kri.snapshotter import cassette
 from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
 from entra_kri.snapshotter.capture import WORKERS
-from entra_kri.snapshotter.check import run_check
+from entra_kri.snapshotter.check import NO_SNAPSHOT, PROBES, run_check
 from entra_kri.storage import StorageError, check_writable, is_storage_error, storage_error
 from entra_kri.tenant_capture import connection_for, credential_source, tenant_capture
 from entra_kri.tenant_text import visible
@@ -111,7 +111,7 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
 @cli.command()
 @connection_options
 def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> None:
-    """Test the connection: token, tenant, granted permissions, licence-gated APIs."""
+    """Test the connection: token, tenant, permissions, and what each collection answers."""
     _, settings = tenant_settings(config_path, tenant, **overrides)
     source = credential_source(settings)
     connection = connection_for(settings)
@@ -130,16 +130,23 @@ def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> Non
     click.echo("Application permissions:")
     for permission in REQUIRED_PERMISSIONS:
         state = ("unknown" if report.roles is None else
-                 "granted" if permission in report.roles else "MISSING")
+                 "granted" if permission in report.roles else
+                 f"MISSING, {report.cost_of_missing(permission)}")
         click.echo(f"  {permission:<20} {state}")
-    click.echo("Licence-gated APIs:")
-    for label, state in report.probes.items():
-        click.echo(f"  {label:<56} {state}")
+    click.echo("Collections:")
+    for probe in PROBES:
+        refusal = report.refusals.get(probe.label)
+        state = "ok" if refusal is None else f"refused: {refusal}: {probe.cost}"
+        click.echo(f"  {probe.label:<56} {state}")
     if not report.ok:
+        refused = report.refused_required
+        permissions = sorted({probe.collection.permission for probe in refused})
         raise EntraKriError(
-            "The app lacks " + ", ".join(report.missing) + ".",
-            "In the app registration open API permissions, add them as Microsoft Graph "
-            "application permissions and click 'Grant admin consent'.",
+            "Graph refused " + ", ".join(f"GET {p.label}" for p in refused)
+            + f" ({report.refusals[refused[0].label]}): {NO_SNAPSHOT}.",
+            "In the app registration open API permissions, add the Microsoft Graph "
+            f"application permission(s) {', '.join(permissions)} and click "
+            "'Grant admin consent'.",
         )
 
 

@@ -65,12 +65,13 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
             record.outcome = "ok"
     except EntraKriError as exc:
         record.outcome, record.error = "failed", exc.message
-        log.error("tenant %s: %s", settings.name, exc.message)
+        log.error("tenant %s: %s", _named(settings.name, settings.tenant_id), exc.message)
     except Exception as exc:  # one tenant's bug or full disk must not stop the others
         record.outcome, record.error = "failed", f"{type(exc).__name__}: {exc}"
+        named = _named(settings.name, settings.tenant_id)
         log.error("tenant %s: unexpected error %s (the traceback: run with --verbose)",
-                  settings.name, record.error)
-        log.debug("tenant %s: traceback of the unexpected error", settings.name, exc_info=True)
+                  named, record.error)
+        log.debug("tenant %s: traceback of the unexpected error", named, exc_info=True)
     except BaseException:
         record.outcome, record.error = "failed", "interrupted"
         raise
@@ -89,9 +90,15 @@ def _keep(tenant_dir: Path, record: RunRecord) -> None:
     try:
         append_run(tenant_dir, record)
     except OSError as exc:
-        log.error("tenant %s: the run record could not be kept: %s", record.tenant,
+        log.error("tenant %s: the run record could not be kept: %s",
+                  _named(record.tenant, record.tenant_id),
                   storage_error(exc, tenant_dir / RUNS_FILE).message if is_storage_error(exc)
                   else exc)
+
+
+def _named(name: str, tenant_id: str) -> str:
+    """A tenant as failure messages name it: its configured name and its id."""
+    return tenant_id if name == tenant_id else f"{name} ({tenant_id})"
 
 
 def _reached(record: RunRecord, fail_on: str) -> bool:
@@ -133,7 +140,7 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
                             for slug, k in record.kris.items())
         click.echo(visible(f"{record.tenant}: {record.outcome} {record.snapshot_id or '-'} "
                            f"{summary}"))
-    failed = [r.tenant for r in records if r.outcome != "ok"]
+    failed = [_named(r.tenant, r.tenant_id) for r in records if r.outcome != "ok"]
     if failed:
         log.error("run %s: %d of %d tenant(s) failed: %s", run_id, len(failed), len(records),
                   ", ".join(failed))

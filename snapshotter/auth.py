@@ -13,12 +13,14 @@ from entra_kri.snapshotter.clouds import Cloud
 
 from entra_kri.errors import AuthenticationError, NetworkError
 
+# The application permissions the capture asks for. Microsoft's v1.0 reference
+# lists AuditLog.Read.All for the registration report, so Reports.Read.All is not
+# among them (docs/graph-behaviour.md).
 REQUIRED_PERMISSIONS = (
     "User.Read.All",
     "Directory.Read.All",
     "AuditLog.Read.All",
     "Policy.Read.All",
-    "Reports.Read.All",
 )
 
 _SECRET_FIX = (
@@ -27,8 +29,9 @@ _SECRET_FIX = (
     "ENTRA_KRI_CLIENT_SECRET (or the file given by --client-secret-file)."
 )
 
-# Entra's AADSTS codes, as documented, to (cause, fix). The token endpoint's own
-# description is not echoed: it is long and varies, and the code says it all.
+# Entra's AADSTS codes, as documented, to (cause, fix), with {tenant_id} filled in.
+# The token endpoint's own description is not echoed: it is long and varies, and
+# the code says it all.
 _AADSTS_MESSAGES: dict[int, tuple[str, str]] = {
     7000215: (
         "Entra refused the client secret (invalid_client, AADSTS7000215): it is not a valid "
@@ -47,7 +50,7 @@ _AADSTS_MESSAGES: dict[int, tuple[str, str]] = {
         "that the app is registered in the tenant given by --tenant-id.",
     ),
     90002: (
-        "Entra does not know this tenant (AADSTS90002).",
+        "Entra does not know the tenant {tenant_id} (AADSTS90002).",
         "Copy the Directory (tenant) ID from the app registration's Overview page into "
         "--tenant-id, and check that --login-url matches the tenant's cloud.",
     ),
@@ -83,7 +86,7 @@ class TokenProvider:
                 instance_discovery=None if microsoft else False,
             )
         except ValueError as exc:  # msal's OpenID discovery failed: the tenant is unknown
-            raise AuthenticationError(*_AADSTS_MESSAGES[90002]) from exc
+            raise _aadsts_error(90002, tenant_id) from exc
         except requests.RequestException as exc:
             raise _network_error(cloud.login_url, exc) from exc
 
@@ -100,14 +103,19 @@ class TokenProvider:
             ) from exc
         if "access_token" in result:
             return result["access_token"]
-        raise token_error(result)
+        raise token_error(result, self.tenant_id)
 
 
-def token_error(result: dict[str, Any]) -> AuthenticationError:
+def _aadsts_error(code: int, tenant_id: str) -> AuthenticationError:
+    cause, fix = _AADSTS_MESSAGES[code]
+    return AuthenticationError(cause.format(tenant_id=tenant_id), fix)
+
+
+def token_error(result: dict[str, Any], tenant_id: str) -> AuthenticationError:
     """The actionable error for an msal error dict (`error`, `error_codes`...)."""
     for code in result.get("error_codes") or ():
         if code in _AADSTS_MESSAGES:
-            return AuthenticationError(*_AADSTS_MESSAGES[code])
+            return _aadsts_error(code, tenant_id)
     error = result.get("error", "unknown_error")
     codes = ", ".join(f"AADSTS{c}" for c in result.get("error_codes") or ()) or "no AADSTS code"
     if error == "invalid_client":
@@ -141,7 +149,7 @@ def token_roles(access_token: str) -> list[str] | None:
 
 
 def missing_permissions(roles: list[str]) -> list[str]:
-    """Which of the five permissions the capture needs are not in `roles`."""
+    """Which of the permissions the capture asks for are not in `roles`."""
     return [p for p in REQUIRED_PERMISSIONS if p not in roles]
 
 

@@ -67,7 +67,7 @@ CONDITIONAL_ACCESS_POLICIES = Collection(
 )
 USER_REGISTRATION_DETAILS = Collection(
     "user_registration_details", "/reports/authenticationMethods/userRegistrationDetails",
-    "AuditLog.Read.All and Reports.Read.All", tolerated=REFUSALS_TOLERATED,
+    "AuditLog.Read.All", tolerated=REFUSALS_TOLERATED,
 )
 # What Conditional Access policies reference (docs/ca-resolver.md). One group's refusal is
 # recorded per group in the manifest; a refused strength read is recorded as usual.

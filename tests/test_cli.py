@@ -62,6 +62,7 @@ def test_unknown_tenant_is_aadsts90002(fake, demo_tenant, tmp_path):
                       tenant_id="00000000-0000-0000-0000-000000000001")
     assert result.exit_code == 1
     assert "AADSTS90002" in result.stderr and "Directory (tenant) ID" in result.stderr
+    assert "00000000-0000-0000-0000-000000000001" in result.stderr
     assert no_snapshot_under(tmp_path)
 
 
@@ -132,15 +133,44 @@ def test_check_reports_tenant_permissions_and_licence(fake, demo_tenant):
     result = run(fake, demo_tenant, "check")
     assert result.exit_code == 0, result.output
     assert demo_tenant.organization["displayName"] in result.stdout
-    assert result.stdout.count("granted") == 5
+    assert result.stdout.count("granted") == 4
     assert "/auditLogs/signIns" in result.stdout
+    assert "refused" not in result.stdout
 
 
-def test_check_fails_and_lists_missing_permissions(fake, demo_tenant):
+def test_check_passes_with_auditlog_but_without_reports_read_all(fake, demo_tenant):
+    """Microsoft's v1.0 reference: AuditLog.Read.All reads userRegistrationDetails."""
+    demo_tenant.granted_roles = set(ALL_APP_ROLES) - {"Reports.Read.All"}
+    result = run(fake, demo_tenant, "check")
+    assert result.exit_code == 0, result.output
+    assert "MISSING" not in result.stdout and "refused" not in result.stdout
+
+
+def test_check_names_what_a_missing_permission_costs_and_passes(fake, demo_tenant):
+    """Policy.Read.All missing: the CA KRIs degrade, but a snapshot can be taken."""
     demo_tenant.granted_roles = set(ALL_APP_ROLES) - {"Policy.Read.All"}
     result = run(fake, demo_tenant, "check")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "Policy.Read.All" in x)
+    assert "MISSING" in line and "both CA KRIs count every enabled member" in line
+    assert "refused: 403 Authorization_RequestDenied" in result.stdout
+
+
+def test_check_says_a_missing_permission_covered_by_another_costs_nothing(fake, demo_tenant):
+    """User.Read.All missing, Directory.Read.All granted: /users still answers."""
+    demo_tenant.granted_roles = set(ALL_APP_ROLES) - {"User.Read.All"}
+    result = run(fake, demo_tenant, "check")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "User.Read.All" in x)
+    assert "MISSING, costs nothing" in line
+
+
+def test_check_fails_when_a_collection_the_kris_need_is_refused(fake, demo_tenant):
+    demo_tenant.granted_roles = set(ALL_APP_ROLES) - {"Directory.Read.All"}
+    result = run(fake, demo_tenant, "check")
     assert result.exit_code == 1
-    assert "Policy.Read.All" in result.stdout and "MISSING" in result.stdout
+    assert "/directoryRoles" in result.stdout and "MISSING" in result.stdout
+    assert "GET /directoryRoles" in result.stderr and "Directory.Read.All" in result.stderr
     assert "Grant admin consent" in result.stderr
 
 

@@ -89,6 +89,19 @@ def test_a_failing_tenant_exits_1_and_the_others_still_run(two_tenants, tmp_path
     assert demo_run["outcome"] == "failed" and "wrong" not in json.dumps(demo_run)
 
 
+@allow_loopback
+def test_every_failure_line_names_the_tenant_id_and_name(two_tenants):
+    """An id Entra does not know (AADSTS90002): each message about it says which tenant."""
+    config, env, demo, _ = two_tenants
+    unknown = "00000000-0000-0000-0000-0000000000aa"
+    config.write_text(config.read_text().replace(demo.tenant_id, unknown))
+    result = invoke("run", "--all", "--config", str(config), env=env)
+    assert result.exit_code == 1
+    failures = [line for line in result.stderr.splitlines() if "demo" in line or unknown in line]
+    assert any("AADSTS90002" in line for line in failures)
+    assert failures and all(unknown in line and "demo" in line for line in failures)
+
+
 def test_run_without_tenant_choice_is_a_usage_error(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text(f'[tenants.a]\ntenant_id = "{TENANT_ID}"\n'
