@@ -129,7 +129,7 @@ class _Chart:
         shown = {k: v for k, v in (("warn", t.warn), ("breach", t.breach))
                  if v is not None and k not in self.hidden}
         parts = []
-        for kind, (start, end) in _band_spans(t, self.low, self.high, shown).items():
+        for kind, (start, end) in band_spans(t, self.low, self.high, shown).items():
             top, bottom = self.y(end), self.y(start)
             if bottom - top < 0.5:
                 continue
@@ -222,7 +222,7 @@ def _value_range(
     return 0.0, max(span) * headroom or 1.0, hidden
 
 
-def _band_spans(
+def band_spans(
     threshold: Threshold, low: float, high: float, shown: dict[str, float]
 ) -> dict[str, tuple[float, float]]:
     """The (from, to) value span of each band that is shown, clipped to [low, high]."""

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from entra_kri.analysis.history import History, TrendPoint
+from entra_kri.analysis.report_svg import band_spans
 from entra_kri.analysis.rows import render_csv, render_table
 
+from entra_kri.errors import ConfigurationError
 from entra_kri.kris import DEFAULT_THRESHOLDS, kri_by_slug
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -87,15 +89,25 @@ def _table(history: History) -> str:
     return text + render_table(columns, list(per_snapshot.values()), width=160)
 
 
+PNG_BAND_COLOURS = {"warn": "orange", "breach": "red"}
+
+
 def _short(slug: str) -> str:
     return kri_by_slug(slug).short_name
 
 
 def write_png(history: History, out: Path) -> None:
     """One chart per KRI, values over time, with the warn and breach bands shaded."""
-    # Imported here: matplotlib takes seconds to load and only --format png needs it.
-    import matplotlib
-
+    # Imported here: matplotlib takes seconds to load, and only --format png needs it
+    # (the `png` extra; the HTML report draws its own SVG, docs/architecture.md).
+    try:
+        import matplotlib
+    except ImportError:
+        raise ConfigurationError(
+            "trend --format png needs matplotlib, which is not installed.",
+            "Install it with: pip install 'entra-kri[png]'; or use --format table, json or "
+            "csv, or `entra-kri report` for charts in HTML.",
+        ) from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -118,19 +130,12 @@ def write_png(history: History, out: Path) -> None:
 
 
 def _bands(ax: Any, slug: str, values: list[float]) -> None:
+    """The report's bands (report_svg.band_spans), painted by matplotlib."""
     threshold = DEFAULT_THRESHOLDS[slug]
-    levels = [v for v in (threshold.warn, threshold.breach) if v is not None]
-    low = min([*values, *levels, 0])
-    high = max([*values, *levels]) * 1.1 + 1
-    warn, breach = threshold.warn, threshold.breach
-    if threshold.direction == "lower_is_worse":
-        if breach is not None:
-            ax.axhspan(low, breach, color="red", alpha=0.15)
-        if warn is not None:
-            ax.axhspan(breach if breach is not None else low, warn, color="orange", alpha=0.15)
-    else:
-        if warn is not None:
-            ax.axhspan(warn, breach if breach is not None else high, color="orange", alpha=0.15)
-        if breach is not None:
-            ax.axhspan(breach, high, color="red", alpha=0.15)
+    levels = {k: v for k, v in (("warn", threshold.warn), ("breach", threshold.breach))
+              if v is not None}
+    low = min([*values, *levels.values(), 0])
+    high = max([*values, *levels.values()]) * 1.1 + 1
+    for kind, (start, end) in band_spans(threshold, low, high, levels).items():
+        ax.axhspan(start, end, color=PNG_BAND_COLOURS[kind], alpha=0.15)
     ax.set_ylim(low, high)

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import shutil
+import sys
 from datetime import date
 
 import pytest
@@ -148,6 +149,17 @@ def test_png_chart(root, tmp_path):
                                       "--kri", "entra_mfa_enrollment_pct"])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_png_without_matplotlib_says_which_extra_to_install(root, tmp_path, monkeypatch):
+    """matplotlib is the optional `png` extra: without it, one paragraph and exit 2."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = CliRunner().invoke(cli, ["trend", str(root), "--format", "png",
+                                      "--out", str(tmp_path / "t.png")])
+    assert result.exit_code == 2
+    assert "needs matplotlib" in result.stderr and "entra-kri[png]" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "t.png").exists()
 
 
 def test_tenant_must_be_named_when_several(root, tmp_path):
