@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from entra_kri.analysis.report_svg import band_spans
 from entra_kri.analysis.rows import render_csv, render_table
 
 from entra_kri.errors import ConfigurationError
-from entra_kri.kris import DEFAULT_THRESHOLDS, kri_by_slug
+from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 60
@@ -96,8 +97,11 @@ def _short(slug: str) -> str:
     return kri_by_slug(slug).short_name
 
 
-def write_png(history: History, out: Path) -> None:
-    """One chart per KRI, values over time, with the warn and breach bands shaded."""
+def write_png(history: History, out: Path,
+              thresholds: Mapping[str, Threshold] | None = None) -> None:
+    """One chart per KRI, values over time, with the warn and breach bands of `thresholds`
+    (default: docs/kri.md's) shaded."""
+    limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     # Imported here: matplotlib takes seconds to load, and only --format png needs it
     # (the `png` extra; the HTML report draws its own SVG, docs/architecture.md).
     try:
@@ -118,7 +122,7 @@ def write_png(history: History, out: Path) -> None:
         times = [datetime.strptime(p.captured_at[:19], "%Y-%m-%dT%H:%M:%S") for p in points]
         values = [float("nan") if p.value is None else p.value for p in points]
         ax.plot(times, values, marker=".", color="black", linewidth=1)
-        _bands(ax, slug, [v for v in values if v == v])
+        _bands(ax, limits[slug], [v for v in values if v == v])
         ax.set_title(slug, fontsize=9, loc="left")
         ax.tick_params(labelsize=7)
     fig.suptitle(f"tenant {history.tenant_id}", fontsize=10)
@@ -129,9 +133,8 @@ def write_png(history: History, out: Path) -> None:
     plt.close(fig)
 
 
-def _bands(ax: Any, slug: str, values: list[float]) -> None:
+def _bands(ax: Any, threshold: Threshold, values: list[float]) -> None:
     """The report's bands (report_svg.band_spans), painted by matplotlib."""
-    threshold = DEFAULT_THRESHOLDS[slug]
     levels = {k: v for k, v in (("warn", threshold.warn), ("breach", threshold.breach))
               if v is not None}
     low = min([*values, *levels.values(), 0])

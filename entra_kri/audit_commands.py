@@ -174,13 +174,13 @@ def trend(root: Path, tenant: str | None, since: datetime | None, until: datetim
           slugs: tuple[str, ...], fmt: str, out: Path | None, config_path: Path | None) -> None:
     """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
     tenant_id = find_tenant_dir(root, tenant).name
+    thresholds = configured_thresholds(config_path, tenant_id)
     history = kri_history(root, tenant, since.date() if since else None,
-                          until.date() if until else None, slugs or None,
-                          thresholds=configured_thresholds(config_path, tenant_id))
+                          until.date() if until else None, slugs or None, thresholds=thresholds)
     if fmt == "png":
         target = out or Path(f"trend-{history.tenant_id}.png")
         with atomic_output(target) as temporary:
-            write_png(history, temporary)
+            write_png(history, temporary, thresholds)
         click.echo(visible(str(target)))
         return
     click.echo(render_trend(history, fmt), nl=False)

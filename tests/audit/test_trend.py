@@ -151,6 +151,27 @@ def test_png_chart(root, tmp_path):
     assert out.read_bytes().startswith(b"\x89PNG")
 
 
+def test_png_bands_follow_the_configured_thresholds(root, tmp_path, monkeypatch):
+    """--config: the PNG's bands are the tenant's thresholds, as its statuses are."""
+    pytest.importorskip("matplotlib")
+    from entra_kri.analysis import trend as trend_module
+
+    config = tmp_path / "entra-kri.toml"
+    config.write_text(f'[tenants.t]\ntenant_id = "{TENANT_ID}"\n'
+                      'client_id = "11111111-1111-1111-1111-111111111111"\n'
+                      "[tenants.t.thresholds]\n"
+                      "entra_guest_account_count = { warn = 2, breach = 3 }\n")
+    seen = []
+    real = trend_module.band_spans
+    monkeypatch.setattr(trend_module, "band_spans",
+                        lambda threshold, *rest: seen.append(threshold) or real(threshold, *rest))
+    result = CliRunner().invoke(cli, ["trend", str(root), "--format", "png", "--config",
+                                      str(config), "--kri", "entra_guest_account_count",
+                                      "--out", str(tmp_path / "t.png")])
+    assert result.exit_code == 0, result.output
+    assert [(t.warn, t.breach) for t in seen] == [(2, 3)]
+
+
 def test_png_without_matplotlib_says_which_extra_to_install(root, tmp_path, monkeypatch):
     """matplotlib is the optional `png` extra: without it, one paragraph and exit 2."""
     monkeypatch.setitem(sys.modules, "matplotlib", None)
