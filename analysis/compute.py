@@ -132,6 +132,11 @@ def kri_sql(slug: str) -> bytes:
     return sql_path(kri_by_slug(slug).kri_sql).read_bytes()
 
 
+def sql_file(layer: str, name: str) -> Traversable:
+    """analysis/sql/<layer>/<name>.sql."""
+    return _sql_dir(layer).joinpath(f"{name}.sql")
+
+
 def sql_path(relative: str) -> Traversable:
     """analysis/sql/<relative>, as the registry names a KRI's files."""
     return files("entra_kri.analysis").joinpath("sql", *relative.split("/"))

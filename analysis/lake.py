@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from entra_kri.analysis.compute import KRI_SLUGS, compute_one, connect
+from entra_kri.analysis.compute import compute_one, connect
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
-from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS
 from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
 from entra_kri.errors import SnapshotError
+from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
 
 KRI_DATASET = "kri_values"
 DATA_FILE = "data.parquet"

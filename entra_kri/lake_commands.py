@@ -9,8 +9,12 @@ from pathlib import Path
 
 import click
 
+from entra_kri.analysis.fleet import fleet_queries, fleet_sql, run_fleet_query
+from entra_kri.analysis.lake import export_lake
+from entra_kri.analysis.rows import render_csv, render_table
 from entra_kri.errors import SnapshotError
 from entra_kri.lock import tenant_lock
+from entra_kri.options import format_option
 from entra_kri.tenant_text import visible
 
 log = logging.getLogger("entra_kri.lake")
@@ -30,8 +34,6 @@ def lake() -> None:
               help="Snapshots verified and computed at once, each in its own process.")
 def export(root: Path, lake_dir: Path, jobs: int) -> None:
     """Add every verified snapshot under ROOT that the lake lacks (running twice adds nothing)."""
-    from entra_kri.analysis.lake import export_lake
-
     started = time.monotonic()
     exported = present = 0
     problems: list[str] = []
@@ -58,13 +60,9 @@ def export(root: Path, lake_dir: Path, jobs: int) -> None:
 @click.argument("name", required=False)
 @click.argument("lake_dir", metavar="LAKE", required=False,
                 type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format.")
+@format_option("table", "json", "csv")
 def query(name: str | None, lake_dir: Path | None, fmt: str) -> None:
     """Run the fleet question NAME (analysis/sql/fleet/NAME.sql) on LAKE; no NAME: list them."""
-    from entra_kri.analysis.fleet import fleet_queries, fleet_sql, run_fleet_query
-    from entra_kri.analysis.rows import render_csv, render_table
-
     if name is None:
         click.echo("Fleet questions (run with: entra-kri lake query NAME LAKE):")
         for query_name in fleet_queries():

@@ -11,10 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from entra_kri.analysis.compute import KRI_SLUGS, compute_kris
+from entra_kri.analysis.compute import compute_kris
 from entra_kri.analysis.lake import KRI_DATASET, export_lake, partition_dir
 
 from entra_kri.cli import cli
+from entra_kri.kris import KRI_SLUGS
 from tests.snapshot_builder import TENANT_ID, build_snapshot, registered, user
 
 OTHER_TENANT = "11111111-1111-4111-8111-111111111111"
