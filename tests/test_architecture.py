@@ -2,9 +2,10 @@
 
 Every module of the package is parsed with `ast` (nothing is imported), its
 imports resolved to modules of the package, and the layer rules checked:
-the bottom (version, errors, the KRI registry) imports nothing of the project;
-capture (`entra_kri.snapshotter`) and analysis (`entra_kri.analysis`) import
-only the bottom and themselves; the command line imports anything.
+the bottom (version, errors, the KRI registry, tenant text rendering) imports
+nothing of the project; capture (`entra_kri.snapshotter`) and analysis
+(`entra_kri.analysis`) import only the bottom and themselves; the command line
+imports anything.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"entra_kri": "entra_kri", "snapshotter": "entra_kri.snapshotter",
            "analysis": "entra_kri.analysis"}
-BOTTOM = {"entra_kri", "entra_kri.errors", "entra_kri.kris"}
+BOTTOM = {"entra_kri", "entra_kri.errors", "entra_kri.kris", "entra_kri.tenant_text"}
 # Third-party libraries a function may import where it needs them: heavy and wanted
 # only by one option (a PNG chart, a certificate, the OS keyring).
 LAZY_ALLOWED = {"matplotlib", "cryptography", "keyring"}

@@ -3,7 +3,7 @@
 -- Grain: one row per (tenant, month) with a snapshot.
 -- Inputs: stg_users (the staged users of every exported snapshot), kri_values.
 -- Rule (docs/lake.md, "Fleet questions"): the month's last snapshot counts; enabled
--- members are kri.md's enabled_members (accountEnabled = true, userType not Guest),
+-- members are docs/kri.md's enabled_members (accountEnabled = true, userType not Guest),
 -- as staged in is_enabled_member. Only snapshots in kri_values count: it is the
 -- record of what the lake holds.
 with

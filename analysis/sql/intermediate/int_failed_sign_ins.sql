@@ -2,7 +2,7 @@
 -- Grain: one row per failed sign-in in the window: the sign-ins
 -- entra_failed_signins_24h counts and its explain lists, so the two cannot disagree.
 -- Inputs: stg_manifest (now), stg_sign_ins, int_source_refusals.
--- Rule (kri.md): "count of sign-ins with status.errorCode <> 0 and
+-- Rule (docs/kri.md): "count of sign-ins with status.errorCode <> 0 and
 -- now - 24 hours <= createdDateTime <= now" (both bounds inclusive). The failure
 -- test is applied here even when the capture stored every sign-in (filter = all).
 -- Fail-safe: /auditLogs/signIns refused -> no rows (the KRI is 0, degraded).

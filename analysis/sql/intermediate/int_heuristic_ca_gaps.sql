@@ -3,10 +3,10 @@
 -- policies were refused); no rows when one does: the members entra_ca_coverage_gaps
 -- counts and its explain lists, so the two cannot disagree.
 -- Inputs: stg_users, int_heuristic_ca_checks, int_source_refusals.
--- Rule (kri.md): "0 if at least one Conditional Access policy has state = 'enabled'
+-- Rule (docs/kri.md): "0 if at least one Conditional Access policy has state = 'enabled'
 -- AND conditions.users.includeUsers contains 'All' AND conditions.users.excludeUsers
 -- is empty AND grantControls.builtInControls contains 'mfa'; otherwise
--- count(enabled_members)." (the seed heuristic; a null grantControls has no 'mfa').
+-- count(enabled_members)." (the original heuristic; a null grantControls has no 'mfa').
 -- Fail-safe: /identity/conditionalAccess/policies refused -> every enabled member
 -- (max gap). reason says which case applies.
 with

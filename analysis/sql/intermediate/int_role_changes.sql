@@ -2,7 +2,7 @@
 -- Grain: one row per RoleManagement audit event in the window: the events
 -- entra_priv_role_changes_24h counts and its explain lists, so the two cannot disagree.
 -- Inputs: int_role_audit_events, int_source_refusals.
--- Rule (kri.md): "count of directory audits with category = 'RoleManagement' and
+-- Rule (docs/kri.md): "count of directory audits with category = 'RoleManagement' and
 -- now - 24 hours <= activityDateTime <= now" (both bounds inclusive; in_window).
 -- Fail-safe: /auditLogs/directoryAudits refused -> no rows (the KRI is 0, degraded).
 -- Output: the columns of int_role_audit_events but in_window.
