@@ -46,7 +46,7 @@ def _rewrite(source: Path, target: Path, field: str, delta: timedelta) -> dict[s
             obj = json.loads(line)
             if isinstance(obj.get(field), str):
                 obj[field] = shift_stamp(obj[field], delta)
-            out.write(obj)
+            out.write_page((obj,))
     written = out.close()
     return {"bytes": written.bytes, "sha256": written.sha256}
 

@@ -119,9 +119,6 @@ class CollectionFile:
         """Hand a page of objects to the writer thread (waits while it is behind)."""
         self._hand_over(objects, len(objects))
 
-    def write(self, obj: dict[str, Any]) -> None:
-        self.write_page((obj,))
-
     def write_lines(self, lines: bytes, count: int) -> None:
         """`count` already encoded NDJSON lines (from a spool, say)."""
         self._hand_over(lines, count)
