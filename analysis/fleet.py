@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 from entra_kri.analysis.compute import sql_file
-from entra_kri.analysis.lake import KRI_DATASET
+from entra_kri.analysis.lake import KRI_DATASET, unreadable_lake
 
 from entra_kri.errors import ConfigurationError
 
@@ -74,9 +74,12 @@ def lake_connection(lake: Path) -> duckdb.DuckDBPyConnection:
 def run_fleet_query(lake: Path, name: str) -> FleetResult:
     """Run analysis/sql/fleet/<name>.sql on DuckDB over `lake`."""
     sql = fleet_sql(name)
-    with lake_connection(lake) as con:
-        cursor = con.execute(sql)
-        return FleetResult(tuple(d[0] for d in cursor.description), cursor.fetchall())
+    try:
+        with lake_connection(lake) as con:
+            cursor = con.execute(sql)
+            return FleetResult(tuple(d[0] for d in cursor.description), cursor.fetchall())
+    except duckdb.Error as exc:
+        raise unreadable_lake(lake, exc) from exc
 
 
 def register_spark_views(spark: Any, lake: str, datasets: list[str] | None = None) -> list[str]:

@@ -38,7 +38,7 @@ from entra_kri.analysis.compute import compute_one, connect
 from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
-from entra_kri.errors import SnapshotError
+from entra_kri.errors import LakeError, SnapshotError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
 
 KRI_DATASET = "kri_values"
@@ -245,10 +245,22 @@ def exported_snapshots(lake: Path, tenant_id: str) -> dict[str, str]:
     if not files:
         return {}
     with duckdb.connect(":memory:") as con:
-        rows = con.execute(
-            "select distinct snapshot_id, manifest_sha256 from read_parquet(?, "
-            "hive_partitioning = false)", [[str(f) for f in files]]).fetchall()
+        try:
+            rows = con.execute(
+                "select distinct snapshot_id, manifest_sha256 from read_parquet(?, "
+                "hive_partitioning = false)", [[str(f) for f in files]]).fetchall()
+        except duckdb.Error as exc:
+            raise unreadable_lake(lake, exc) from exc
     return dict(rows)
+
+
+def unreadable_lake(lake: Path, exc: duckdb.Error) -> LakeError:
+    """The one-paragraph error for a lake whose files DuckDB cannot read."""
+    return LakeError(
+        f"The lake {lake} could not be read: {str(exc).splitlines()[0]}",
+        "Its files are written only by `entra-kri lake export`; one was changed or "
+        "damaged. Export the snapshots again into a new folder "
+        "(`entra-kri lake export ROOT --to NEW_LAKE`) and use that one.")
 
 
 def _stage_snapshot(snapshot: Snapshot, tenant_id: str, manifest_sha: str,
@@ -317,7 +329,12 @@ def _commit_partition(lake: Path, tenant_id: str, month: str, items: list[_Pendi
                     f" where snapshot_id not in ({', '.join(map(_quote, new_ids))})"))
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_name(f".{DATA_FILE}.tmp")
-            _copy(con, f"{' union all by name '.join(selects)} order by snapshot_id", temporary)
+            try:
+                _copy(con, f"{' union all by name '.join(selects)} order by snapshot_id",
+                      temporary)
+            except duckdb.Error as exc:
+                temporary.unlink(missing_ok=True)
+                raise unreadable_lake(lake, exc) from exc
             os.replace(temporary, target)
 
 

@@ -52,3 +52,7 @@ class NetworkError(EntraKriError):
 
 class SnapshotError(EntraKriError):
     """A snapshot on disk is missing, incomplete or does not match its manifest."""
+
+
+class LakeError(EntraKriError):
+    """A lake written by `entra-kri lake export` that cannot be read."""

@@ -243,3 +243,14 @@ def test_a_tenant_folder_name_reaches_the_terminal_with_its_controls_visible(tmp
     result = CliRunner().invoke(cli, ["lake", "export", str(root), "--to", str(tmp_path / "l")])
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "evil\\x1bc\\x07: 1 exported" in result.stdout
+
+
+def test_a_corrupt_lake_file_is_one_paragraph_not_a_traceback(copy):
+    root, lake = copy
+    (partition_dir(lake, KRI_DATASET, TENANT_ID, "2026-10") / "data.parquet").write_bytes(b"x")
+    for args in (["lake", "export", str(root), "--to", str(lake)],
+                 ["lake", "query", "kri_latest", str(lake)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "data.parquet" in result.stderr and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
