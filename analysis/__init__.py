@@ -6,10 +6,10 @@ the entry point; `render` turns its report into table, JSON or CSV text.
 
 from entra_kri.analysis.compute import KriReport, KriResult, compute_kris
 from entra_kri.analysis.render import render
-from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 from entra_kri.analysis.thresholds import merge_thresholds, status
 
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS, Threshold
+from entra_kri.snapshot.validate import Snapshot, open_snapshot
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -12,13 +12,15 @@ from pathlib import Path
 
 import duckdb
 from entra_kri.analysis.build_order import build_order
-from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_copy
 from entra_kri.analysis.thresholds import Status, status
 
 import entra_kri
 from entra_kri.errors import SnapshotError
 from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
+from entra_kri.snapshot.layout import COLLECTIONS, MANIFEST_FILE
+from entra_kri.snapshot.storage import LOCAL
+from entra_kri.snapshot.validate import Snapshot, open_snapshot
 
 # Views are created layer by layer; a view may use views of earlier layers.
 LAYERS = (("staging", "table"), ("intermediate", "view"))
@@ -54,18 +56,19 @@ class KriReport:
 
 
 def compute_kris(
-    snapshot_dir: Path,
+    snapshot_dir: Path | Snapshot,
     thresholds: Mapping[str, Threshold] | None = None,
     kris: Sequence[str] | None = None,
 ) -> KriReport:
-    """Verify the snapshot at `snapshot_dir` and compute `kris` (default: all of them).
+    """Verify the snapshot at `snapshot_dir` (unless given one verified already) and compute
+    `kris` (default: all of them).
 
     Raises SnapshotError for a missing, incomplete or tampered snapshot and
     ConfigurationError for an unknown KRI slug.
     """
     slugs = selected(kris)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    snapshot = open_snapshot(snapshot_dir)
+    snapshot = verified(snapshot_dir)
     with connect(snapshot) as con:
         results = tuple(compute_one(con, snapshot, slug, limits[slug]) for slug in slugs)
     return KriReport(
@@ -84,38 +87,74 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
     Staging is materialised: each collection file is read and decompressed once,
     however many KRIs use it. DuckDB's memory is capped and spills to a temporary
     directory, so a tenant of a million users fits the analysis' memory budget.
-    The session runs in UTC and `getvariable('snapshot_dir')` names the snapshot.
-    A snapshot holding a lone UTF-16 surrogate, which DuckDB's JSON reader refuses,
-    is staged from a readable copy (analysis/surrogates.py).
+    The session runs in UTC, and the SQL reads the verified files only: the
+    variables of `file_variables(snapshot)`. A snapshot holding a lone UTF-16
+    surrogate, which DuckDB's JSON reader refuses, is staged from a readable copy
+    of its verified files (analysis/surrogates.py).
     """
     try:
-        return _stage(snapshot, snapshot.path)
+        return _stage(snapshot, snapshot.storage.sql_location)
     except READ_ERRORS as exc:
         if not is_lone_surrogate_error(exc):
             raise _unreadable(snapshot, "staging", exc) from exc
-    files = ["manifest.json", *(entry["file"] for entry in snapshot.manifest["collections"])]
+    files = [MANIFEST_FILE, *(path.name for path in snapshot.files.values())]
     with readable_copy(snapshot.path, files) as readable:
         try:
-            return _stage(snapshot, readable)
+            return _stage(snapshot, lambda path: LOCAL.sql_location(readable / path.name))
         except READ_ERRORS as exc:
             raise _unreadable(snapshot, "staging", exc) from exc
 
 
-def _stage(snapshot: Snapshot, source_dir: Path) -> duckdb.DuckDBPyConnection:
-    """`connect(snapshot)`, with staging read from the files in `source_dir`."""
+def _stage(snapshot: Snapshot, locate: Callable[[Path], str]) -> duckdb.DuckDBPyConnection:
+    """`connect(snapshot)`, with staging reading each verified file where `locate` says."""
     con = duckdb.connect(":memory:", config={
         "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.execute("set variable snapshot_dir = ?", [str(source_dir.resolve())])
+        set_file_variables(con, snapshot, locate)
         create_macros(con)
         for layer, kind in LAYERS:
             create_views(con, layer, kind)
-        con.execute("set variable snapshot_dir = ?", [str(snapshot.path.resolve())])
     except BaseException:
         con.close()
         raise
     return con
+
+
+def verified(snapshot: Path | Snapshot) -> Snapshot:
+    """`snapshot` if already verified, else the snapshot at that path, verified now."""
+    return snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
+
+
+def file_variables(
+    snapshot: Snapshot, locate: Callable[[Path], str] | None = None
+) -> dict[str, str | list[str]]:
+    """The DuckDB variables through which the staging SQL reads a verified snapshot:
+    `manifest_file`, and `<collection>_files` for each collection of the format (its
+    verified file, or an empty list when an older snapshot lacks the collection).
+
+    `locate` names a verified file for DuckDB (default: where the snapshot's storage
+    has it, safe from DuckDB's globbing).
+    """
+    where = locate or snapshot.storage.sql_location
+    return {
+        "manifest_file": where(snapshot.manifest_path),
+        **{f"{spec.name}_files": [where(snapshot.files[spec.name])]
+           if spec.name in snapshot.files else [] for spec in COLLECTIONS},
+    }
+
+
+def set_file_variables(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
+                       locate: Callable[[Path], str] | None = None) -> None:
+    """Set `file_variables(snapshot, locate)` on `con`."""
+    for name, value in file_variables(snapshot, locate).items():
+        cast = "::varchar[]" if isinstance(value, list) else ""
+        con.execute(f"set variable {name} = ?{cast}", [value])
+
+
+def sql_literal(text: str) -> str:
+    """`text` as a SQL string literal (single quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _unreadable(snapshot: Snapshot, step: str, exc: Exception) -> SnapshotError:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from entra_kri.analysis.explain import Explanation, audit_connection, explain_on, query_rows
-from entra_kri.analysis.snapshot import Snapshot, open_snapshot
 
 from entra_kri.errors import ConfigurationError
 from entra_kri.kris import KRI_SLUGS
+from entra_kri.snapshot.validate import Snapshot, open_snapshot
 from entra_kri.tenant_text import visible_lines
 
 MEMBERSHIP_KEY = ("principal_id", "role_id", "path", "via_group_id")
@@ -40,7 +40,7 @@ class Facts:
 def fetch_facts(snapshot_dir: Path) -> Facts:
     """Verify the snapshot and read the facts a diff compares."""
     snapshot = open_snapshot(snapshot_dir)
-    refused = {c["name"] for c in snapshot.manifest["collections"] if c.get("outcome") != "ok"}
+    refused = {c.name for c in snapshot.manifest.collections if not c.is_ok}
     with audit_connection(snapshot) as con:
         _, users = query_rows(con, "select * from diff_users")
         _, registration = query_rows(con, "select * from diff_registration")
@@ -60,8 +60,8 @@ def fetch_facts(snapshot_dir: Path) -> Facts:
 
 
 def _policies(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-    entry = snapshot.collection("conditional_access_policies")
-    with gzip.open(snapshot.path / entry["file"], "rt", encoding="utf-8") as f:
+    verified = snapshot.files["conditional_access_policies"]
+    with snapshot.storage.open_read(verified) as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     return {str(p.get("id")): p for p in rows}
 

@@ -15,22 +15,36 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
-from entra_kri.analysis.compute import KriReport, create_macros, create_views, macro_files
+from entra_kri.analysis.compute import (
+    KriReport,
+    create_macros,
+    create_views,
+    file_variables,
+    macro_files,
+    set_file_variables,
+    sql_literal,
+)
 from entra_kri.analysis.explain import explain
 from entra_kri.analysis.render import report_as_dict
 from entra_kri.analysis.rows import render_csv
-from entra_kri.analysis.verify import MANIFEST, sha256_file
 
 import entra_kri
 from entra_kri.kris import KRI_SLUGS
+from entra_kri.snapshot.layout import MANIFEST_FILE
+from entra_kri.snapshot.manifest import Manifest
+from entra_kri.snapshot.validate import Snapshot
 
 SQL_LAYERS = ("macros", "staging", "intermediate", "kri", "audit", "explain")
+# The oldest DuckDB that runs recompute.sql: read_json's allow_empty is new in 2.0
+# (1.4 refuses it); 1.1 cannot even parse the `lambda x: ...` syntax.
+RECOMPUTE_DUCKDB = "2.0"
 
 
 def write_evidence(snapshot_dir: Path, out: Path) -> list[str]:
     """Write the evidence pack of the snapshot at `snapshot_dir` to `out`; return its names.
 
-    The snapshot is verified first (a tampered one raises SnapshotError).
+    The snapshot is verified first (a tampered one raises SnapshotError), so every
+    name below comes from a validated id or file name.
     """
     explanations = explain(snapshot_dir)
     snapshot = explanations[0].snapshot
@@ -42,17 +56,18 @@ def write_evidence(snapshot_dir: Path, out: Path) -> list[str]:
         kris=tuple(e.kri for e in explanations),
         warnings=tuple(snapshot.warnings),
     )
-    snapshot_files = [MANIFEST] + [c["file"] for c in snapshot.manifest["collections"]]
-    manifest_sha = sha256_file(snapshot.path / MANIFEST)
-    sums = [f"{manifest_sha}  {base}/{MANIFEST}"] + [
-        f"{c['sha256']}  {base}/{c['file']}" for c in snapshot.manifest["collections"]
+    manifest = snapshot.manifest
+    snapshot_files = {MANIFEST_FILE: snapshot.manifest_path,
+                      **{c.file: snapshot.files[c.name] for c in manifest.collections}}
+    sums = [f"{manifest.sha256}  {base}/{MANIFEST_FILE}"] + [
+        f"{c.sha256}  {base}/{c.file}" for c in manifest.collections
     ]
     moment = datetime.strptime(snapshot.captured_at[:19], "%Y-%m-%dT%H:%M:%S")
     entries: dict[str, bytes] = {
-        "README.md": _readme(snapshot.manifest, base, manifest_sha).encode("utf-8"),
+        "README.md": _readme(manifest, base).encode("utf-8"),
         "SHA256SUMS": ("\n".join(sums) + "\n").encode("utf-8"),
         "kri.json": (json.dumps(report_as_dict(report), indent=2) + "\n").encode("utf-8"),
-        "recompute.sql": _recompute_script(snapshot.path, base).encode("utf-8"),
+        "recompute.sql": _recompute_script(snapshot, base).encode("utf-8"),
     }
     for explanation in explanations:
         slug = explanation.kri.slug
@@ -68,8 +83,9 @@ def write_evidence(snapshot_dir: Path, out: Path) -> list[str]:
                 entries[f"sql/{layer}/{sql.name}"] = sql.read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as pack:
-        for name in snapshot_files:
-            _add(pack, f"{base}/{name}", (snapshot.path / name).read_bytes(), moment)
+        for name, path in snapshot_files.items():
+            with snapshot.storage.open_read(path) as verified:
+                _add(pack, f"{base}/{name}", verified.read(), moment)
         for name, data in entries.items():
             _add(pack, name, data, moment)
         return pack.namelist()
@@ -82,12 +98,16 @@ def _add(pack: zipfile.ZipFile, name: str, data: bytes, moment: datetime) -> Non
     pack.writestr(info, data)
 
 
-def _recompute_script(snapshot_path: Path, base: str) -> str:
-    """A DuckDB script, run from the pack's root, whose last statement gives every KRI."""
+def _recompute_script(snapshot: Snapshot, base: str) -> str:
+    """A DuckDB script, run from the pack's root, whose last statement gives every KRI.
+
+    It reads the pack's copy of each verified file, named by a quoted literal; no line
+    of it starts with a dot (a DuckDB shell command).
+    """
     con = duckdb.connect(":memory:")
     try:
         con.execute("set TimeZone = 'UTC'")
-        con.execute("set variable snapshot_dir = ?", [str(snapshot_path.resolve())])
+        set_file_variables(con, snapshot)
         create_macros(con)
         order = [(layer, name) for layer in ("staging", "intermediate")
                  for name in create_views(con, layer)]
@@ -96,8 +116,9 @@ def _recompute_script(snapshot_path: Path, base: str) -> str:
     lines = [
         "-- Recompute the KRIs of this snapshot with DuckDB alone.",
         "-- Run from the directory this pack was unzipped into: duckdb < recompute.sql",
+        f"-- Needs DuckDB {RECOMPUTE_DUCKDB} or later.",
         "set TimeZone = 'UTC';",
-        f"set variable snapshot_dir = '{base}';",
+        *_pack_file_variables(snapshot, base),
     ]
     lines += [macro.read_text("utf-8").rstrip() + "\n;" for macro in macro_files()]
     for layer, name in order:
@@ -106,17 +127,30 @@ def _recompute_script(snapshot_path: Path, base: str) -> str:
         f"select * from (\n{_sql_text('kri', slug).rstrip()}\n)" for slug in KRI_SLUGS
     )
     lines.append(kris + "\n;")
-    return "\n".join(lines) + "\n"
+    script = "\n".join(lines) + "\n"
+    if any(line.lstrip().startswith(".") for line in script.splitlines()):
+        raise RuntimeError("recompute.sql would hold a DuckDB shell command")
+    return script
+
+
+def _pack_file_variables(snapshot: Snapshot, base: str) -> list[str]:
+    """`set variable` statements naming the pack's copies of the verified files."""
+    statements = []
+    for name, value in file_variables(snapshot, lambda path: f"{base}/{path.name}").items():
+        literal = ("[" + ", ".join(map(sql_literal, value)) + "]::varchar[]"
+                   if isinstance(value, list) else sql_literal(value))
+        statements.append(f"set variable {name} = {literal};")
+    return statements
 
 
 def _sql_text(layer: str, name: str) -> str:
     return files("entra_kri.analysis").joinpath("sql", layer, f"{name}.sql").read_text("utf-8")
 
 
-def _readme(manifest: dict[str, object], base: str, manifest_sha: str) -> str:
-    return f"""# Evidence pack: tenant {manifest['tenant_id']}, snapshot {manifest['snapshot_id']}
+def _readme(manifest: Manifest, base: str) -> str:
+    return f"""# Evidence pack: tenant {manifest.tenant_id}, snapshot {manifest.snapshot_id}
 
-Captured at {manifest['captured_at']} by entra-kri {manifest.get('tool_version')}; pack
+Captured at {manifest.captured_at} by entra-kri {manifest.tool_version}; pack
 written by entra-kri {entra_kri.__version__}.
 
 - `{base}/`: the snapshot, copied byte for byte (manifest.json and one gzip'd
@@ -141,12 +175,12 @@ written by entra-kri {entra_kri.__version__}.
    hash in SHA256SUMS equals the `sha256` of the same file in `manifest.json`.
 2. The manifest is the one in the chain: its SHA-256 is
 
-       {manifest_sha}
+       {manifest.sha256}
 
    The next snapshot's `manifest.json` records it as `previous_manifest_sha256`
    (or, for the newest snapshot, it is the chain head printed by `entra-kri verify
    ROOT`). This manifest's own `previous_manifest_sha256` is
-   `{manifest.get('previous_manifest_sha256')}`.
-3. The values: `duckdb < recompute.sql` (DuckDB 1.1 or later, run in this
+   `{manifest.previous_manifest_sha256}`.
+3. The values: `duckdb < recompute.sql` (DuckDB {RECOMPUTE_DUCKDB} or later, run in this
    directory) prints one row per KRI; compare `value` with `kri.json`.
 """

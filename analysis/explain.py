@@ -16,10 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from entra_kri.analysis.compute import KriResult, compute_one, connect, create_views, sql_path
-from entra_kri.analysis.snapshot import Snapshot, open_snapshot
+from entra_kri.analysis.compute import (
+    KriResult,
+    compute_one,
+    connect,
+    create_views,
+    sql_path,
+    verified,
+)
 
 from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
+from entra_kri.snapshot.validate import Snapshot
 
 
 @dataclass(frozen=True)
@@ -68,13 +75,13 @@ def audit_connection(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def explain(snapshot_dir: Path, slugs: Sequence[str] | None = None,
+def explain(snapshot_dir: Path | Snapshot, slugs: Sequence[str] | None = None,
             thresholds: Mapping[str, Threshold] | None = None) -> list[Explanation]:
-    """Verify the snapshot and explain `slugs` (default: every KRI); statuses against
-    `thresholds` (default: docs/kri.md's)."""
+    """Verify the snapshot (unless given one verified already) and explain `slugs` (default:
+    every KRI); statuses against `thresholds` (default: docs/kri.md's)."""
     chosen = selected(slugs or None)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    snapshot = open_snapshot(snapshot_dir)
+    snapshot = verified(snapshot_dir)
     with audit_connection(snapshot) as con:
         return [explain_on(con, snapshot, slug, limits[slug]) for slug in chosen]
 

@@ -4,17 +4,21 @@ The cache holds one row per (snapshot_id, slug, sql_sha256): a KRI value is reus
 only while its SQL file is byte-identical and the snapshot's manifest has the same
 SHA-256 as when the value was computed. It is derived data: deleting the file
 loses nothing, the next run recomputes from the snapshots.
+
+The cache is not sealed: anyone who can write the snapshot root can edit it. So a
+cached value is never presented as verified: `trend` marks the values it took from
+the cache, and `check_history` (run by `verify ROOT` and by `report`) recomputes
+every cached value from its verified snapshot and names each one that differs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,10 +26,12 @@ from typing import Any
 import duckdb
 from entra_kri.analysis.compute import compute_kris, kri_sql
 from entra_kri.analysis.thresholds import Status, status
-from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
 from entra_kri.errors import ConfigurationError, SnapshotError
-from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
+from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS, Threshold, kri_by_slug, selected
+from entra_kri.snapshot.layout import MANIFEST_FILE, captured_at_of, is_snapshot_id
+from entra_kri.snapshot.tree import snapshot_dirs, tenant_dirs
+from entra_kri.snapshot.validate import Problem, Snapshot, read_manifest
 
 log = logging.getLogger("entra_kri.history")
 
@@ -59,6 +65,8 @@ class TrendPoint:
     degraded: bool
     sql_sha256: str
     tool_version: str
+    # Taken from the history cache, not recomputed in this run (how, not what: not compared).
+    from_cache: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +78,7 @@ class TrendPoint:
             "degraded": self.degraded,
             "sql_sha256": self.sql_sha256,
             "tool_version": self.tool_version,
+            "from_cache": self.from_cache,
         }
 
 
@@ -88,7 +97,8 @@ class _SnapshotRef:
     path: Path
     snapshot_id: str
     captured_at: str
-    manifest_sha256: str
+    manifest_sha256: str | None  # None: no manifest to read
+    problems: tuple[str, ...]  # what is wrong with the manifest (the files are not read)
 
 
 def find_tenant_dir(root: Path, tenant: str | None) -> Path:
@@ -113,21 +123,18 @@ def find_tenant_dir(root: Path, tenant: str | None) -> Path:
 def complete_snapshots(
     tenant_dir: Path, since: date | None = None, until: date | None = None
 ) -> list[_SnapshotRef]:
-    """The snapshots of a tenant whose manifest says complete, in [since, until], oldest first."""
+    """The snapshots of a tenant in [since, until] (by their ids), oldest first, each with
+    its manifest's SHA-256 and what is wrong with the manifest (strictly parsed)."""
     refs = []
     for path in snapshot_dirs(tenant_dir):
-        try:
-            raw = (path / MANIFEST).read_bytes()
-            manifest = json.loads(raw)
-        except (OSError, ValueError):
-            continue
-        if not isinstance(manifest, dict) or manifest.get("complete") is not True:
-            continue
-        day = date.fromisoformat(str(manifest.get("captured_at", ""))[:10])
+        captured_at = captured_at_of(path.name)
+        day = date.fromisoformat(captured_at[:10])
         if (since and day < since) or (until and day > until):
             continue
-        refs.append(_SnapshotRef(path, path.name, str(manifest["captured_at"]),
-                                 hashlib.sha256(raw).hexdigest()))
+        reading, problems = read_manifest(path / MANIFEST_FILE)
+        refs.append(_SnapshotRef(path, path.name, captured_at,
+                                 reading.sha256 if reading else None,
+                                 tuple(str(p) for p in problems)))
     return refs
 
 
@@ -139,11 +146,13 @@ def kri_history(
     slugs: Sequence[str] | None = None,
     skip: Collection[str] = (),
     thresholds: Mapping[str, Threshold] | None = None,
+    trust_cache: bool = True,
 ) -> History:
     """The KRI values of every complete snapshot in range, from the cache or computed.
 
     `skip` names snapshots to leave out (those that do not verify). Statuses are
     judged against `thresholds` (default: docs/kri.md's), never stored in the cache.
+    Without `trust_cache` every value is recomputed (and the cache rewritten).
     """
     chosen = selected(slugs or None)
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
@@ -151,21 +160,81 @@ def kri_history(
     refs = [r for r in complete_snapshots(tenant_dir, since, until) if r.snapshot_id not in skip]
     hashes = {slug: hashlib.sha256(kri_sql(slug)).hexdigest() for slug in chosen}
     computed = 0
+    for ref in refs:
+        if ref.problems:
+            raise SnapshotError(
+                f"The snapshot {ref.path} does not verify, so the trend stops: "
+                f"{'; '.join(ref.problems)}.",
+                f"Run `entra-kri verify {root}` for every problem; restore the snapshot from a "
+                "copy you trust.",
+            )
+    fresh: set[tuple[str, str]] = set()
     with _open_cache(tenant_dir / HISTORY_FILE) as con:
-        cached = _cached_rows(con, hashes)
+        cached = _cached_rows(con, hashes) if trust_cache else {}
         for ref in refs:
             missing = [s for s in chosen
                        if cached.get((ref.snapshot_id, s), {}).get("manifest_sha256")
                        != ref.manifest_sha256]
             if missing:
-                for row in _compute(ref, missing):
+                for row in _compute(ref.path, ref.manifest_sha256, missing):
                     _store(con, row)
                     cached[ref.snapshot_id, row["slug"]] = row
+                    fresh.add((ref.snapshot_id, row["slug"]))
                 computed += len(missing)
     points = tuple(
-        _point(cached[ref.snapshot_id, slug], limits) for ref in refs for slug in chosen
+        _point(cached[ref.snapshot_id, slug], limits, (ref.snapshot_id, slug) not in fresh)
+        for ref in refs for slug in chosen
     )
     return History(tenant_dir.name, chosen, points, computed)
+
+
+def check_history(tenant_dir: Path, snapshots: Mapping[str, Snapshot]) -> list[Problem]:
+    """Recompute every value the tenant's history cache holds for a snapshot of `snapshots`
+    (id -> the verified snapshot) with the current SQL, and name each one that differs.
+
+    Rows of other SQL versions are never shown, rows of snapshots not given (removed,
+    or not verifying, which `verify` reports itself) cannot be checked, and rows of an
+    older manifest are recomputed before use: none of these is checked.
+    """
+    path = tenant_dir / HISTORY_FILE
+    if not path.is_file():
+        return []
+    hashes = {slug: hashlib.sha256(kri_sql(slug)).hexdigest() for slug in KRI_SLUGS}
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            rows = list(_cached_rows(con, hashes).values())
+    except duckdb.Error:
+        return []  # not a cache at all: the next trend rebuilds it, showing nothing from it
+    problems = [Problem(path, f"holds a row for {row['snapshot_id']!r}, which is not a "
+                              "snapshot id: the cache was edited; delete it to rebuild it")
+                for row in rows if not is_snapshot_id(row["snapshot_id"])]
+    checkable: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        snapshot = snapshots.get(row["snapshot_id"])
+        if snapshot is not None and row["manifest_sha256"] == snapshot.manifest.sha256:
+            checkable.setdefault(row["snapshot_id"], []).append(row)
+    for snapshot_id, cached in sorted(checkable.items()):
+        snapshot = snapshots[snapshot_id]
+        actual = {row["slug"]: row for row in _compute(
+            snapshot, snapshot.manifest.sha256, [row["slug"] for row in cached])}
+        problems += [
+            Problem(path, f"{snapshot_id}: the cached {row['slug']} ({_shown(row)}) differs "
+                          f"from what its snapshot gives ({_shown(actual[row['slug']])}): the "
+                          f"cache was edited; delete {path.name} to rebuild it")
+            for row in cached if _shown(row) != _shown(actual[row["slug"]])
+            or row["captured_at"] != snapshot.captured_at
+        ]
+    return problems
+
+
+def _shown(row: Mapping[str, Any]) -> str:
+    """What a trend shows of a cache row: value, degraded flag and warnings."""
+    value = row["value"]
+    if value is not None and kri_by_slug(row["slug"]).unit == "count":
+        value = int(value)
+    flag = ", degraded" if row["degraded"] else ""
+    warnings = f", warnings {list(row['warnings'])}" if row["warnings"] else ""
+    return f"value {value}{flag}{warnings}"
 
 
 @contextmanager
@@ -218,15 +287,16 @@ def _cached_rows(
     return {(r["snapshot_id"], r["slug"]): r for r in rows}
 
 
-def _compute(ref: _SnapshotRef, slugs: list[str]) -> list[dict[str, Any]]:
-    report = compute_kris(ref.path, kris=slugs)
+def _compute(snapshot: Path | Snapshot, manifest_sha256: str | None,
+             slugs: list[str]) -> list[dict[str, Any]]:
+    report = compute_kris(snapshot, kris=slugs)
     return [
         {
-            "snapshot_id": ref.snapshot_id,
+            "snapshot_id": report.snapshot_id,
             "slug": kri.slug,
             "sql_sha256": kri.sql_sha256,
-            "manifest_sha256": ref.manifest_sha256,
-            "captured_at": ref.captured_at,
+            "manifest_sha256": manifest_sha256,
+            "captured_at": report.captured_at,
             "value": kri.value,
             "degraded": kri.degraded,
             "warnings": list(kri.warnings),
@@ -244,7 +314,7 @@ def _store(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
     )
 
 
-def _point(row: dict[str, Any], limits: Mapping[str, Threshold]) -> TrendPoint:
+def _point(row: dict[str, Any], limits: Mapping[str, Threshold], from_cache: bool) -> TrendPoint:
     slug = row["slug"]
     value = row["value"]
     if value is not None and kri_by_slug(slug).unit == "count":
@@ -258,4 +328,5 @@ def _point(row: dict[str, Any], limits: Mapping[str, Threshold]) -> TrendPoint:
         degraded=bool(row["degraded"]),
         sql_sha256=row["sql_sha256"],
         tool_version=row["tool_version"],
+        from_cache=from_cache,
     )

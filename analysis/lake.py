@@ -17,11 +17,8 @@ are there, and every row carries the SHA-256 of the manifest it came from.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
-import re
 import shutil
 import tempfile
 from collections import defaultdict, deque
@@ -31,15 +28,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from entra_kri.analysis.compute import compute_one, connect
-from entra_kri.analysis.snapshot import Snapshot, open_snapshot
-from entra_kri.analysis.verify import MANIFEST, snapshot_dirs, tenant_dirs
 
 from entra_kri.errors import LakeError, SnapshotError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
+from entra_kri.snapshot.layout import MANIFEST_FILE
+from entra_kri.snapshot.tree import snapshot_dirs, tenant_dirs
+from entra_kri.snapshot.validate import Problem, Snapshot, open_snapshot, read_manifest
 
 KRI_DATASET = "kri_values"
 DATA_FILE = "data.parquet"
@@ -59,19 +56,6 @@ KRI_VALUE_COLUMNS = {
     "sql_sha256": "varchar",
     "tool_version": "varchar",
 }
-# A tenant id becomes a directory name: a GUID in practice, never a path.
-_SAFE_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-
-
-@dataclass(frozen=True)
-class LakeProblem:
-    """A snapshot that was not exported, and why."""
-
-    path: Path
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 @dataclass
@@ -81,15 +65,14 @@ class TenantExport:
     tenant_dir: Path
     exported: list[str] = field(default_factory=list)  # snapshot ids added to the lake
     present: int = 0  # snapshots already in the lake from the same manifest
-    problems: list[LakeProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # not exported, and why
 
 
 @dataclass(frozen=True)
 class _Candidate:
-    """A snapshot the lake lacks, with the manifest read when the lake was compared."""
+    """A snapshot the lake lacks, with its manifest's SHA-256 when the lake was compared."""
 
     path: Path
-    manifest: dict[str, Any]
     tenant_id: str
     manifest_sha256: str
 
@@ -124,7 +107,7 @@ def export_lake(root: Path, lake: Path, jobs: int = 1) -> Iterator[TenantExport]
             for candidate in candidates:
                 outcome = next(outcomes)
                 if isinstance(outcome, str):
-                    result.problems.append(LakeProblem(candidate.path, outcome))
+                    result.problems.append(Problem(candidate.path, outcome))
                 else:
                     pending.append(outcome)
                     result.exported.append(candidate.path.name)
@@ -138,21 +121,19 @@ def _compare_tenant(tenant_dir: Path, lake: Path) -> tuple[TenantExport, list[_C
     candidates: list[_Candidate] = []
     in_lake: dict[str, dict[str, str]] = {}
     for path in snapshot_dirs(tenant_dir):
-        try:
-            raw = (path / MANIFEST).read_bytes()
-            manifest = json.loads(raw)
-            tenant_id = _tenant_id(path, manifest)
-        except (OSError, ValueError, SnapshotError) as exc:
-            result.problems.append(LakeProblem(path, _reason(exc)))
+        reading, problems = read_manifest(path / MANIFEST_FILE)
+        if reading is None or reading.manifest is None:
+            result.problems.append(Problem(path, "; ".join(str(p) for p in problems)))
             continue
-        manifest_sha = hashlib.sha256(raw).hexdigest()
+        # A tenant id becomes a directory name: the format guarantees a GUID.
+        tenant_id, manifest_sha = reading.manifest.tenant_id, reading.sha256
         exported = in_lake.setdefault(tenant_id, exported_snapshots(lake, tenant_id))
         if path.name not in exported:
-            candidates.append(_Candidate(path, manifest, tenant_id, manifest_sha))
+            candidates.append(_Candidate(path, tenant_id, manifest_sha))
         elif exported[path.name] == manifest_sha:
             result.present += 1
         else:
-            result.problems.append(LakeProblem(path, (
+            result.problems.append(Problem(path, (
                 f"the lake holds this snapshot's rows from a manifest with SHA-256 "
                 f"{exported[path.name]}, but its manifest.json now has SHA-256 "
                 f"{manifest_sha}: the snapshot changed after it was exported. Run "
@@ -190,8 +171,9 @@ def _verify_and_stage(candidate: _Candidate, scratch: Path) -> _Pending | str:
     does not verify (or its manifest changed since the lake was compared)."""
     try:
         snapshot = open_snapshot(candidate.path)
-        if snapshot.manifest != candidate.manifest:
-            raise SnapshotError(f"{candidate.path / MANIFEST} changed while it was being read.")
+        if snapshot.manifest.sha256 != candidate.manifest_sha256:
+            raise SnapshotError(
+                f"{candidate.path / MANIFEST_FILE} changed while it was being read.")
         return _stage_snapshot(snapshot, candidate.tenant_id, candidate.manifest_sha256,
                                scratch / candidate.tenant_id)
     except SnapshotError as exc:
@@ -207,23 +189,6 @@ def _commit(lake: Path, pending: list[_Pending]) -> None:
         _commit_partition(lake, tenant_id, month, items)
     for item in pending:
         shutil.rmtree(item.scratch, ignore_errors=True)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, SnapshotError):
-        return exc.message
-    if isinstance(exc, OSError):
-        return f"{MANIFEST} cannot be read ({exc.strerror or exc}): the snapshot is incomplete."
-    return f"{MANIFEST} is not valid JSON ({exc})."
-
-
-def _tenant_id(path: Path, manifest: object) -> str:
-    tenant_id = manifest.get("tenant_id") if isinstance(manifest, dict) else None
-    if not isinstance(tenant_id, str) or not _SAFE_TENANT_ID.match(tenant_id):
-        raise SnapshotError(
-            f"{path / MANIFEST} has no usable tenant_id ({tenant_id!r}): a lake partition is "
-            "named after it, so it must be letters, digits, '.', '_' or '-'.")
-    return tenant_id
 
 
 def month_of(captured_at: str) -> str:

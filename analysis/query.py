@@ -1,15 +1,16 @@
 """Ad-hoc SQL over every complete snapshot of a tenant (`entra-kri query ROOT "SQL"`).
 
 Each collection is a view of the same name over all snapshots, with `snapshot_id`
-and `captured_at` first. Files are read with `union_by_name` and a full schema scan,
-so a field that only appears in later snapshots (or late in a file) is kept. The
-view `snapshots` lists the snapshots. Named example queries live in
-analysis/sql/trend/ and may read variables set with `--var NAME=VALUE`.
+and `captured_at` first. Every snapshot is verified first, and the views read
+only its verified files: a snapshot that does not verify stops the query. Files
+are read with `union_by_name` and a full schema scan, so a field that only
+appears in later snapshots (or late in a file) is kept. The view `snapshots`
+lists the snapshots. Named example queries live in analysis/sql/trend/ and may
+read variables set with `--var NAME=VALUE`.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,13 +18,16 @@ from importlib.resources import files
 from pathlib import Path
 
 import duckdb
+from entra_kri.analysis.compute import sql_literal
 from entra_kri.analysis.explain import query_rows
 from entra_kri.analysis.history import complete_snapshots, find_tenant_dir
 from entra_kri.analysis.sandbox import SANDBOX_FIX, lock_down, require_one_select
-from entra_kri.analysis.snapshot import COLLECTIONS, OPTIONAL_COLLECTIONS
 from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_file
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.snapshot.layout import COLLECTIONS
+from entra_kri.snapshot.storage import LOCAL
+from entra_kri.snapshot.validate import Snapshot, open_snapshot
 
 EXAMPLES_LAYER = "trend"
 
@@ -49,10 +53,6 @@ def example_sql(name: str) -> str:
     return example.read_text("utf-8")
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 @contextmanager
 def history_connection(
     root: Path, tenant: str | None = None, variables: Mapping[str, str] | None = None
@@ -64,7 +64,7 @@ def history_connection(
     surrogate is read through copies with U+FFFD in its place (analysis/surrogates.py).
     """
     tenant_dir = find_tenant_dir(root, tenant)
-    refs = complete_snapshots(tenant_dir)
+    snapshots = [open_snapshot(ref.path) for ref in complete_snapshots(tenant_dir)]
     con = duckdb.connect(":memory:")
     copies = tempfile.TemporaryDirectory(prefix="entra-kri-readable-")
     try:
@@ -75,12 +75,12 @@ def history_connection(
         )
         con.executemany(
             "insert into snapshot_list values (?, ?, ?, ?)",
-            [[r.snapshot_id, r.captured_at, r.manifest_sha256, str(r.path)] for r in refs],
+            [[s.snapshot_id, s.captured_at, s.manifest.sha256, str(s.path)] for s in snapshots],
         )
         con.execute("create view snapshots as select * from snapshot_list order by snapshot_id")
         readable: list[Path] = []
-        for collection in _collection_names([r.path for r in refs]):
-            files = _collection_files(collection, [r.path for r in refs])
+        for collection in _collection_names(snapshots):
+            files = _collection_files(collection, snapshots)
             try:
                 con.execute(_collection_view(collection, files))
             except duckdb.InvalidInputException as exc:
@@ -98,33 +98,26 @@ def history_connection(
         copies.cleanup()
 
 
-def _collection_names(snapshot_paths: list[Path]) -> list[str]:
+def _collection_names(snapshots: list[Snapshot]) -> list[str]:
     """The format's collections, then any other collection a manifest lists."""
-    names = dict.fromkeys((*COLLECTIONS, *OPTIONAL_COLLECTIONS))
-    for path in snapshot_paths:
-        manifest = json.loads((path / "manifest.json").read_bytes())
-        names.update(dict.fromkeys(str(c.get("name")) for c in manifest["collections"]
-                                   if str(c.get("name", "")).isidentifier()))
+    names = dict.fromkeys(spec.name for spec in COLLECTIONS)
+    for snapshot in snapshots:
+        names.update(dict.fromkeys(c.name for c in snapshot.manifest.collections))
     return list(names)
 
 
-def _collection_files(collection: str, snapshot_paths: list[Path]) -> list[Path]:
-    """The files holding rows of `collection`, one per snapshot that captured some."""
-    paths = []
-    for path in snapshot_paths:
-        manifest = json.loads((path / "manifest.json").read_bytes())
-        for entry in manifest["collections"]:
-            if entry.get("name") == collection and entry.get("outcome") == "ok" and entry.get(
-                    "items"):
-                paths.append(path / entry["file"])
-    return paths
+def _collection_files(collection: str, snapshots: list[Snapshot]) -> list[Path]:
+    """The verified files holding rows of `collection`, one per snapshot that captured some."""
+    return [snapshot.files[collection] for snapshot in snapshots
+            if (entry := snapshot.manifest.collection(collection)) and entry.is_ok
+            and entry.items]
 
 
 def _collection_view(collection: str, paths: list[Path]) -> str:
     if not paths:
         return (f'create view "{collection}" as select null::varchar as snapshot_id, '
                 "null::timestamptz as captured_at where false")
-    file_list = "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
+    file_list = "[" + ", ".join(sql_literal(LOCAL.sql_location(p)) for p in paths) + "]"
     return f"""
         create view "{collection}" as
         select s.snapshot_id, s.captured_at, c.* exclude (filename)
@@ -157,7 +150,7 @@ def run_query(
         except duckdb.Error as exc:
             raise ConfigurationError(
                 f"The query failed: {str(exc).splitlines()[0]}",
-                "Views: snapshots, " + ", ".join((*COLLECTIONS, *OPTIONAL_COLLECTIONS))
+                "Views: snapshots, " + ", ".join(spec.name for spec in COLLECTIONS)
                 + " (each with snapshot_id and captured_at).",
             ) from exc
     return columns, list(rows)

@@ -1,7 +1,8 @@
 """What `entra-kri report` shows about a tenant, gathered from its snapshots (no HTML here).
 
 The report is about the newest complete snapshot that verifies: its KRIs, their
-trend over every verified snapshot, the diff from the verified snapshot before it,
+trend over every verified snapshot (each cached value rechecked against its
+snapshot, every value recomputed when one differs), the diff from the verified snapshot before it,
 and the verification of the tenant's whole chain. A snapshot that does not verify
 is named in the report and left out of everything else, so that a tampered file
 never feeds a number a reader might trust.
@@ -17,13 +18,19 @@ from typing import Any
 
 from entra_kri.analysis.compute import KriReport, compute_kris
 from entra_kri.analysis.diff import diff_snapshots
-from entra_kri.analysis.history import TrendPoint, complete_snapshots, find_tenant_dir, kri_history
+from entra_kri.analysis.history import (
+    TrendPoint,
+    check_history,
+    complete_snapshots,
+    find_tenant_dir,
+    kri_history,
+)
 from entra_kri.analysis.thresholds import status
-from entra_kri.analysis.verify import TenantChain, verify_tenant
 
 import entra_kri
 from entra_kri.errors import SnapshotError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS, Threshold
+from entra_kri.snapshot.chain import TenantChain, verify_tenant
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,11 @@ def gather_report(
     Raises SnapshotError when the tenant has no complete snapshot.
     """
     tenant_dir = find_tenant_dir(root, tenant)
-    verification = _verification(verify_tenant(tenant_dir))
+    chain = verify_tenant(tenant_dir)
+    cache_problems = check_history(
+        tenant_dir, {c.path.name: c.snapshot for c in chain.snapshots if c.snapshot})
+    chain.problems += cache_problems
+    verification = _verification(chain)
     refs = complete_snapshots(tenant_dir)
     if not refs:
         raise SnapshotError(f"{tenant_dir} holds no complete snapshot.",
@@ -91,7 +102,8 @@ def gather_report(
     limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     current = compute_kris(verified[-1].path, limits, kris) if verified else None
     slugs = tuple(k.slug for k in current.kris) if current else tuple(kris or KRI_SLUGS)
-    trends, trend_note = _trends(root, tenant_dir.name, slugs, limits, since, verification)
+    trends, trend_note = _trends(root, tenant_dir.name, slugs, limits, since, verification,
+                                 trust_cache=not cache_problems)
     diff, diff_note = _latest_diff(verified)
     newest = verified[-1].snapshot_id if verified else ""
     return ReportData(
@@ -126,10 +138,11 @@ def _trends(
     limits: Mapping[str, Threshold],
     since: date | None,
     verification: Verification,
+    trust_cache: bool,
 ) -> tuple[tuple[KriTrend, ...], str | None]:
     try:
         history = kri_history(root, tenant_id, since=since, slugs=slugs,
-                              skip=verification.unverified)
+                              skip=verification.unverified, trust_cache=trust_cache)
     except SnapshotError as exc:
         return (), f"The trend could not be computed: {exc.message}"
     trends = tuple(

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from entra_kri.analysis.compute import compute_kris, connect
-from entra_kri.analysis.snapshot import open_snapshot
 
+from entra_kri.snapshot.validate import open_snapshot
 from tests.ca_policies import BUILT_IN_STRENGTHS, b2b_member, ca_policy, grant, guests
 from tests.snapshot_builder import build_snapshot, role_member, user
 

@@ -74,13 +74,14 @@ def baseline(spec: dict[str, Any]) -> dict[str, Any]:
 
 def analysis(spec: dict[str, Any]) -> dict[str, Any]:
     from entra_kri.analysis.compute import compute_kris
-    from entra_kri.analysis.snapshot import open_snapshot
 
-    snapshot = Path(spec["snapshot"])
+    from entra_kri.snapshot.validate import open_snapshot
+
+    path = Path(spec["snapshot"])
 
     def work() -> dict[str, Any]:
         started = time.perf_counter()
-        open_snapshot(snapshot)
+        snapshot = open_snapshot(path)
         verified = time.perf_counter() - started
         report = compute_kris(snapshot)
         return {"verify_seconds": round(verified, 3),
@@ -93,7 +94,8 @@ def ca_resolver(spec: dict[str, Any]) -> dict[str, Any]:
     """The SQL of the exact Conditional Access KRI alone, on staged tables: what the CA
     resolver costs of the analysis."""
     from entra_kri.analysis.compute import connect, kri_sql
-    from entra_kri.analysis.snapshot import open_snapshot
+
+    from entra_kri.snapshot.validate import open_snapshot
 
     con = connect(open_snapshot(Path(spec["snapshot"])))
 
@@ -124,8 +126,11 @@ def scan(spec: dict[str, Any]) -> dict[str, Any]:
     from importlib.resources import files
 
     import duckdb
+    from entra_kri.analysis.compute import set_file_variables
 
-    snapshot = Path(spec["snapshot"])
+    from entra_kri.snapshot.validate import open_snapshot
+
+    snapshot = open_snapshot(Path(spec["snapshot"]))
     staging = files("entra_kri.analysis") / "sql" / "staging"
     reads = {f"{sql.name}#{i}": call
              for sql in sorted(staging.iterdir(), key=lambda t: t.name)
@@ -136,7 +141,7 @@ def scan(spec: dict[str, Any]) -> dict[str, Any]:
         rows = {}
         with duckdb.connect(":memory:") as con:
             con.execute("set TimeZone = 'UTC'")
-            con.execute("set variable snapshot_dir = ?", [str(snapshot.resolve())])
+            set_file_variables(con, snapshot)
             for n, (name, call) in enumerate(reads.items()):
                 con.execute(f"create table scan_{n} as select * from {call}")
                 rows[name] = con.execute(f"select count(*) from scan_{n}").fetchone()[0]

@@ -18,13 +18,13 @@ from typing import Any
 
 import duckdb
 from entra_kri.analysis.history import HISTORY_FILE
-from entra_kri.analysis.verify import verify_tenant
 from entra_kri.snapshotter.collections import window_filter
 
 from bench.child import SECRET_VARIABLE
 from bench.critical_path import critical_path
 from bench.series import make_series
 from bench.tenants import NOW, SIZES, TenantShape, bench_tenant, group_parents
+from entra_kri.snapshot.chain import verify_tenant
 from fake_graph import FakeGraph, FakeTenant
 from fake_graph.client import FakeClient
 from fake_graph.rate_limits import graph_rate_limits

@@ -5,13 +5,12 @@ Day k (0 = oldest) is the captured snapshot moved back `days - 1 - k` days: its
 directory_audits) are rewritten with their timestamps shifted by as much so that each
 day's window holds that day's events, every other file is hard-linked (same bytes, same
 SHA-256), and each manifest records the SHA-256 of the one before: the result passes
-`entra-kri verify` (analysis/verify.py) like a real history.
+`entra-kri verify` (entra_kri/snapshot/chain.py) like a real history.
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import shutil
@@ -19,8 +18,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from entra_kri.snapshotter.manifest import iso_utc, snapshot_id_for
-from entra_kri.snapshotter.writer import MANIFEST, CollectionFile
+from entra_kri.snapshotter.writer import CollectionFile
+
+from entra_kri.snapshot.digest import sha256_hex
+from entra_kri.snapshot.layout import MANIFEST_FILE, captured_at_text, snapshot_id_for
+from entra_kri.snapshot.manifest import manifest_bytes
+from entra_kri.snapshot.validate import open_snapshot
 
 SHIFTED = {"sign_ins": "createdDateTime", "directory_audits": "activityDateTime"}
 STAMP = "%Y-%m-%dT%H:%M:%S"
@@ -53,7 +56,7 @@ def _rewrite(source: Path, target: Path, field: str, delta: timedelta) -> dict[s
 
 def make_series(snapshot: Path, root: Path, days: int) -> Path:
     """`days` daily copies of `snapshot` under `root/<tenant_id>/`; returns that directory."""
-    base = json.loads((snapshot / MANIFEST).read_text())
+    base = dict(open_snapshot(snapshot).manifest.document)
     tenant_dir = root / base["tenant_id"]
     if tenant_dir.exists():
         shutil.rmtree(tenant_dir)
@@ -66,7 +69,7 @@ def make_series(snapshot: Path, root: Path, days: int) -> Path:
         day_dir = tenant_dir / snapshot_id_for(moment)
         day_dir.mkdir()
         manifest = {**base, "snapshot_id": snapshot_id_for(moment),
-                    "captured_at": iso_utc(moment), "previous_manifest_sha256": previous,
+                    "captured_at": captured_at_text(moment), "previous_manifest_sha256": previous,
                     "collections": []}
         for entry in base["collections"]:
             source, target = snapshot / entry["file"], day_dir / entry["file"]
@@ -76,7 +79,7 @@ def make_series(snapshot: Path, root: Path, days: int) -> Path:
             else:
                 _link(source, target)
             manifest["collections"].append(entry)
-        raw = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        (day_dir / MANIFEST).write_bytes(raw)
-        previous = hashlib.sha256(raw).hexdigest()
+        raw = manifest_bytes(manifest)
+        (day_dir / MANIFEST_FILE).write_bytes(raw)
+        previous = sha256_hex(raw)
     return tenant_dir

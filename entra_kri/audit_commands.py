@@ -12,16 +12,17 @@ import click
 from entra_kri.analysis.diff import diff_snapshots, render_diff_table
 from entra_kri.analysis.evidence import write_evidence
 from entra_kri.analysis.explain import explain as explain_kris
-from entra_kri.analysis.history import find_tenant_dir, kri_history
+from entra_kri.analysis.history import check_history, find_tenant_dir, kri_history
 from entra_kri.analysis.query import example_sql, examples, run_query
 from entra_kri.analysis.rows import render_csv, render_table
-from entra_kri.analysis.snapshot import open_snapshot
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.analysis.trend import render_trend, write_png
-from entra_kri.analysis.verify import is_snapshot_dir, tenant_dirs, verify_snapshot, verify_tenant
 from entra_kri.config import load_config
 from entra_kri.errors import ConfigurationError, SnapshotError
 from entra_kri.options import config_option, format_option
+from entra_kri.snapshot.chain import verify_tenant
+from entra_kri.snapshot.tree import is_snapshot_dir, tenant_dirs
+from entra_kri.snapshot.validate import check_snapshot, open_snapshot
 from entra_kri.storage import atomic_output
 from entra_kri.tenant_text import visible
 
@@ -51,9 +52,10 @@ def _fail_on_problems(count: int, target: Path) -> None:
 @click.option("--expect-head", metavar="SHA256",
               help="Fail unless the newest manifest's SHA-256 (the chain head) is this.")
 def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
-    """Check a snapshot, or every snapshot and the manifest chain under ROOT."""
+    """Check a snapshot, or every snapshot, the manifest chain and the history cache under
+    ROOT."""
     if is_snapshot_dir(path):
-        check = verify_snapshot(path)
+        check = check_snapshot(path)
         for problem in check.problems:
             click.echo(visible(f"FAIL {problem}"))
         click.echo(visible(f"snapshot {path}: manifest SHA-256 {check.manifest_sha256}"))
@@ -67,6 +69,8 @@ def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
         problems = 0
         heads = {}
         for chain in chains:
+            verified = {c.path.name: c.snapshot for c in chain.snapshots if c.snapshot}
+            chain.problems += check_history(chain.tenant_dir, verified)
             for problem in chain.all_problems:
                 click.echo(visible(f"FAIL {problem}"))
             problems += len(chain.all_problems)
@@ -77,7 +81,9 @@ def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
     if expect_head:
         problems += _check_head(heads, tenant, expect_head.lower())
     _fail_on_problems(problems, path)
-    click.echo("verified: every file matches its manifest and the chain is intact")
+    click.echo("verified: every file matches its manifest and the chain is intact"
+               + ("" if is_snapshot_dir(path) else
+                  "; every cached KRI value matches its snapshot"))
 
 
 def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str) -> int:
@@ -106,8 +112,9 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
 @CONFIG_OPTION
 def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -> None:
     """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
-    thresholds = configured_thresholds(config_path, open_snapshot(snapshot_dir).tenant_id)
-    (explanation,) = explain_kris(snapshot_dir, [slug], thresholds)
+    snapshot = open_snapshot(snapshot_dir)
+    thresholds = configured_thresholds(config_path, snapshot.tenant_id)
+    (explanation,) = explain_kris(snapshot, [slug], thresholds)
     if fmt == "json":
         click.echo(json.dumps(explanation.as_dict(), indent=2))
         return
@@ -177,6 +184,11 @@ def trend(root: Path, tenant: str | None, since: datetime | None, until: datetim
     thresholds = configured_thresholds(config_path, tenant_id)
     history = kri_history(root, tenant, since.date() if since else None,
                           until.date() if until else None, slugs or None, thresholds=thresholds)
+    cached = sum(p.from_cache for p in history.points)
+    if cached:
+        click.echo(f"note: {cached} of {len(history.points)} value(s) come from the history "
+                   "cache and were not recomputed in this run; `entra-kri verify ROOT` "
+                   "rechecks them against their snapshots.", err=True)
     if fmt == "png":
         target = out or Path(f"trend-{history.tenant_id}.png")
         with atomic_output(target) as temporary:

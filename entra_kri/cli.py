@@ -13,7 +13,6 @@ import click
 from entra_kri import __version__
 from entra_kri.analysis.compute import compute_kris
 from entra_kri.analysis.render import render
-from entra_kri.analysis.snapshot import open_snapshot
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.audit_commands import register as register_audit_commands
 from entra_kri.config import Config, TenantSettings, load_config, settings_for_tenant
@@ -23,6 +22,7 @@ from entra_kri.logs import configure_logging
 from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.options import config_option, connection_options, format_option
 from entra_kri.report_command import register as register_report_command
+from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter import cassette
 from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
 from entra_kri.snapshotter.capture import WORKERS
@@ -156,9 +156,10 @@ def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> Non
 @config_option("Configuration file whose tenant thresholds and KRI selection apply.")
 def kri(snapshot_dir: Path, fmt: str, config_path: Path | None) -> None:
     """Compute the KRIs of a snapshot, after verifying its files against the manifest."""
-    settings = load_config(config_path).for_tenant_id(open_snapshot(snapshot_dir).tenant_id)
+    snapshot = open_snapshot(snapshot_dir)
+    settings = load_config(config_path).for_tenant_id(snapshot.tenant_id)
     report = compute_kris(
-        snapshot_dir,
+        snapshot,
         thresholds=merge_thresholds(settings.thresholds if settings else None),
         kris=settings.kris if settings else None,
     )

@@ -19,11 +19,11 @@ from typing import Any
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.errors import ConfigurationError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
+from entra_kri.snapshot.layout import is_guid
 from entra_kri.snapshotter.credentials import DEFAULT_SECRET_ENV
 
 CONFIG_ENV = "ENTRA_KRI_CONFIG"
 CLOUD_NAMES = ("global", "usgov", "usgovdod", "china")
-GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # POSIX: the environment variable names of its utilities are capitals, digits and _.
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -150,7 +150,7 @@ def _tenant_mistakes(table: dict[str, Any], base: Path) -> list[str]:
         value = table.get(key)
         if value is None:
             mistakes.append(f"{key}: missing (a GUID from the app registration's Overview page)")
-        elif not isinstance(value, str) or not GUID.match(value):
+        elif not is_guid(value):
             mistakes.append(f"{key}: {value!r} is not a GUID")
     if table.get("cloud", "global") not in CLOUD_NAMES:
         mistakes.append(f"cloud: {table['cloud']!r} is not one of {', '.join(CLOUD_NAMES)}")
@@ -270,7 +270,7 @@ def settings_for_tenant(config: Config, tenant: str | None, **overrides: Any) ->
     for key, label in (("tenant_id", "Directory (tenant) ID"),
                        ("client_id", "Application (client) ID")):
         value = getattr(settings, key)
-        if not GUID.match(value or ""):
+        if not is_guid(value):
             raise ConfigurationError(
                 f"The {key.replace('_', ' ')} {value!r} is not a GUID." if value else
                 f"No {key.replace('_', ' ')} given.",

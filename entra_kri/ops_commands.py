@@ -13,7 +13,6 @@ import click
 from entra_kri.analysis.compute import compute_kris
 from entra_kri.analysis.history import kri_history
 from entra_kri.analysis.thresholds import merge_thresholds
-from entra_kri.analysis.verify import tenant_dirs
 from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import tenant_lock
@@ -21,6 +20,8 @@ from entra_kri.options import config_option, format_option
 from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
+from entra_kri.snapshot.tree import tenant_dirs
+from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter.http import RequestStats
 from entra_kri.storage import is_storage_error, storage_error
 from entra_kri.tenant_capture import tenant_capture
@@ -52,10 +53,10 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
         with tenant_capture(settings, config.root) as capture:
             stats = capture.stats
             path = capture.take(started)
-            manifest = json.loads((path / "manifest.json").read_text())
-            record.snapshot_id = path.name
-            record.rows = {c["name"]: c["items"] for c in manifest["collections"]}
-            report = compute_kris(path, merge_thresholds(settings.thresholds), settings.kris)
+            snapshot = open_snapshot(path)
+            record.snapshot_id = snapshot.snapshot_id
+            record.rows = {c.name: c.items for c in snapshot.manifest.collections}
+            report = compute_kris(snapshot, merge_thresholds(settings.thresholds), settings.kris)
             # The capture's own warnings, then each KRI's (a refusal is worded there, once).
             record.warnings = list(dict.fromkeys(
                 [*report.warnings, *(w for k in report.kris for w in k.warnings)]))

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from entra_kri.analysis.verify import MANIFEST, PRUNED_FILE, sha256_file, snapshot_dirs
+from entra_kri.snapshot.layout import MANIFEST_FILE, PRUNED_FILE
+from entra_kri.snapshot.tree import snapshot_dirs
+from entra_kri.snapshot.validate import read_manifest
 
 
 @dataclass(frozen=True)
@@ -44,14 +46,11 @@ def plan_prune(tenant_dir: Path, keep_daily: int, keep_monthly: int) -> PrunePla
 def prune(tenant_dir: Path, plan: PrunePlan) -> None:
     """Record then delete each snapshot of `plan.prune`, oldest first."""
     for path in plan.prune:
-        manifest_path = path / MANIFEST
-        try:
-            previous = json.loads(manifest_path.read_text()).get("previous_manifest_sha256")
-            digest = sha256_file(manifest_path)
-        except (OSError, ValueError):
-            previous, digest = None, None
-        record = {"snapshot_id": path.name, "manifest_sha256": digest,
-                  "previous_manifest_sha256": previous,
+        reading, _ = read_manifest(path / MANIFEST_FILE)
+        record = {"snapshot_id": path.name,
+                  "manifest_sha256": reading.sha256 if reading else None,
+                  "previous_manifest_sha256": reading.previous_manifest_sha256 if reading
+                  else None,
                   "pruned_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         with (tenant_dir / PRUNED_FILE).open("a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")

@@ -30,7 +30,6 @@ from entra_kri.snapshotter.manifest import (
     CollectionRecord,
     build_manifest,
     previous_manifest_sha256,
-    snapshot_id_for,
 )
 from entra_kri.snapshotter.paging import fetch_pages
 from entra_kri.snapshotter.progress import CaptureObserver
@@ -39,6 +38,7 @@ from entra_kri.snapshotter.session import Connection
 from entra_kri.snapshotter.writer import SnapshotWriter
 
 from entra_kri.errors import EntraKriError, GraphError
+from entra_kri.snapshot.layout import snapshot_id_for
 
 log = logging.getLogger("entra_kri.capture")
 

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from entra_kri.snapshotter.writer import MANIFEST, WrittenFile, sha256_of
+from entra_kri.snapshotter.writer import WrittenFile
 
 from entra_kri import __version__
-
-FORMAT_VERSION = 1
-SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}Z$")
-
-
-def snapshot_id_for(captured_at: datetime) -> str:
-    return captured_at.strftime("%Y%m%dT%H%M%SZ")
-
-
-def iso_utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+from entra_kri.snapshot.digest import sha256_stream
+from entra_kri.snapshot.layout import (
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    captured_at_text,
+    snapshot_id_for,
+)
+from entra_kri.snapshot.storage import LOCAL
+from entra_kri.snapshot.tree import snapshot_dirs
 
 
 @dataclass
@@ -51,12 +48,13 @@ class CollectionRecord:
 
 
 def previous_manifest_sha256(tenant_dir: Path, snapshot_id: str) -> str | None:
-    """SHA-256 of the newest complete snapshot's manifest before `snapshot_id`, if any."""
-    earlier = sorted(
-        p for p in tenant_dir.glob("*/" + MANIFEST)
-        if SNAPSHOT_ID.match(p.parent.name) and p.parent.name < snapshot_id
-    )
-    return sha256_of(earlier[-1]) if earlier else None
+    """SHA-256 of the newest snapshot's manifest before `snapshot_id`, if any."""
+    for path in reversed(snapshot_dirs(tenant_dir)):
+        found = LOCAL.entry(path / MANIFEST_FILE)
+        if path.name < snapshot_id and found is not None and found.kind == "file":
+            with LOCAL.open_read(path / MANIFEST_FILE) as manifest:
+                return sha256_stream(manifest)
+    return None
 
 
 def build_manifest(*, tenant_id: str, captured_at: datetime, graph_url: str, login_url: str,
@@ -67,7 +65,7 @@ def build_manifest(*, tenant_id: str, captured_at: datetime, graph_url: str, log
         "tool_version": __version__,
         "tenant_id": tenant_id,
         "snapshot_id": snapshot_id_for(captured_at),
-        "captured_at": iso_utc(captured_at),
+        "captured_at": captured_at_text(captured_at),
         "graph_url": graph_url,
         "login_url": login_url,
         "complete": True,

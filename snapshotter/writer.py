@@ -10,49 +10,36 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import json
 import logging
 import os
 import queue
-import re
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from entra_kri.errors import SnapshotError
+from entra_kri.errors import ConfigurationError, SnapshotError
+from entra_kri.snapshot.digest import HashingWriter
+from entra_kri.snapshot.layout import (
+    MANIFEST_FILE,
+    PARTIAL_SUFFIX,
+    collection_file,
+    is_snapshot_id,
+    is_tenant_id,
+)
+from entra_kri.snapshot.manifest import manifest_bytes, utf8_json
 
-MANIFEST = "manifest.json"
-COLLECTION_SUFFIX = ".ndjson.gz"
 GZIP_LEVEL = 6  # as small as 9 on Graph's JSON, for a third of the CPU
 PAGES_IN_FLIGHT = 2  # pages handed to a writer thread and not yet written
-PARTIAL_SUFFIX = ".partial"
 STALE_PARTIAL_AGE = 24 * 3600  # seconds: a killed capture's partial directory is removed
 log = logging.getLogger("entra_kri.capture")
 
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-# A surrogate code point left in a decoded str is a lone one (json pairs the others).
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def utf8_json(text: str) -> bytes:
-    """JSON text as UTF-8, a lone UTF-16 surrogate kept as the escape Graph sent.
-
-    `"\\ud800"` is legal JSON but has no UTF-8 form: it is written back as the
-    six-character escape (lower-case hex), so the file stays valid UTF-8 and
-    reads back as the same string.
-    """
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
-
-
 def encode_line(obj: dict[str, Any]) -> bytes:
     """One NDJSON line: compact JSON, UTF-8, as every collection file holds it."""
     return utf8_json(_LINE_ENCODER.encode(obj) + "\n")
@@ -73,23 +60,6 @@ class WrittenFile:
     sha256: str
 
 
-class _HashingWriter:
-    """A binary sink that hashes and counts what passes through to the real file."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        self.size += len(data)
-        return self.raw.write(data)
-
-    def flush(self) -> None:
-        self.raw.flush()
-
-
 _DONE = None  # what tells a writer thread that no more pages come
 
 
@@ -104,7 +74,7 @@ class CollectionFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._raw = open_sink(path)
-        self._sink = _HashingWriter(self._raw)
+        self._sink = HashingWriter(self._raw)
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._sink, mtime=0,
                                    compresslevel=GZIP_LEVEL)
         self.items = 0
@@ -132,8 +102,7 @@ class CollectionFile:
         self._raw.flush()
         os.fsync(self._raw.fileno())
         self._raw.close()
-        return WrittenFile(self.path.name, self.items, self._sink.size,
-                           self._sink.digest.hexdigest())
+        return WrittenFile(self.path.name, self.items, self._sink.size, self._sink.sha256)
 
     def discard(self) -> None:
         """Drop what was written, e.g. to capture the collection again another way."""
@@ -179,6 +148,12 @@ class SnapshotWriter:
     """
 
     def __init__(self, root: Path, tenant_id: str, snapshot_id: str) -> None:
+        if not is_tenant_id(tenant_id) or not is_snapshot_id(snapshot_id):
+            raise ConfigurationError(
+                f"Cannot write a snapshot {snapshot_id!r} of tenant {tenant_id!r}: the tenant "
+                "id must be a GUID and the snapshot id of the form YYYYMMDDTHHMMSSZ.",
+                "Give the directory (tenant) ID from the app registration's Overview page.",
+            )
         self.tenant_dir = root / tenant_id
         self.final_dir = self.tenant_dir / snapshot_id
         self.partial_dir = self.tenant_dir / f".{snapshot_id}{PARTIAL_SUFFIX}"
@@ -192,22 +167,22 @@ class SnapshotWriter:
         self._files: list[CollectionFile] = []
 
     def open_collection(self, name: str) -> CollectionFile:
-        collection_file = CollectionFile(self.partial_dir / f"{name}{COLLECTION_SUFFIX}")
-        self._files.append(collection_file)
-        return collection_file
+        written = CollectionFile(self.partial_dir / collection_file(name))
+        self._files.append(written)
+        return written
 
-    def commit(self, manifest: dict[str, Any]) -> Path:
-        path = self.partial_dir / MANIFEST
+    def commit(self, manifest: Mapping[str, Any]) -> Path:
+        path = self.partial_dir / MANIFEST_FILE
         with open_sink(path) as out:
-            out.write(utf8_json(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"))
+            out.write(manifest_bytes(manifest))
             out.flush()
             os.fsync(out.fileno())
         self.partial_dir.rename(self.final_dir)
         return self.final_dir
 
     def abort(self) -> None:
-        for collection_file in self._files:
-            collection_file.discard()
+        for written in self._files:
+            written.discard()
         shutil.rmtree(self.partial_dir, ignore_errors=True)
 
 
@@ -223,11 +198,3 @@ def remove_stale_partials(tenant_dir: Path, older_than: float = STALE_PARTIAL_AG
             shutil.rmtree(partial, ignore_errors=True)
             log.warning("Removed %s, left by a capture interrupted %s.", partial,
                         datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

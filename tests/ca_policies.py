@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from entra_kri.analysis.compute import connect
-from entra_kri.analysis.snapshot import open_snapshot
 
+from entra_kri.snapshot.validate import open_snapshot
 from tests.snapshot_builder import user
 
 Json = dict[str, Any]

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 from entra_kri.analysis.compute import connect
-from entra_kri.analysis.snapshot import open_snapshot
 
+from entra_kri.snapshot.validate import open_snapshot
 from tests.snapshot_builder import build_snapshot, group_member, role_member, user
 
 

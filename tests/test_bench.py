@@ -10,12 +10,12 @@ from pathlib import Path
 
 import entra_kri.analysis as analysis_package
 from entra_kri.analysis.compute import compute_kris
-from entra_kri.analysis.verify import verify_tenant
 
 from bench.child import typed_reads
 from bench.critical_path import critical_path
 from bench.series import make_series, shift_stamp
 from bench.tenants import WINDOW, TenantShape, bench_tenant, group_parents
+from entra_kri.snapshot.chain import verify_tenant
 from fake_graph import allow_loopback
 from fake_graph.odata import parse_time
 from fake_graph.rate_limits import graph_rate_limits

@@ -7,8 +7,9 @@ from importlib.resources import files
 import duckdb
 import pytest
 from entra_kri.analysis.build_order import build_order, reads
-from entra_kri.analysis.compute import create_macros, create_views
+from entra_kri.analysis.compute import create_macros, create_views, set_file_variables
 
+from entra_kri.snapshot.validate import open_snapshot
 from tests.snapshot_builder import build_snapshot
 
 SQL = files("entra_kri.analysis").joinpath("sql")
@@ -51,7 +52,7 @@ def test_each_layer_is_created_in_one_pass_in_the_derived_order(layer):
 
 def test_create_views_returns_the_build_order(tmp_path):
     con = duckdb.connect()
-    con.execute("set variable snapshot_dir = ?", [str(build_snapshot(tmp_path))])
+    set_file_variables(con, open_snapshot(build_snapshot(tmp_path)))
     create_macros(con)
     staging = create_views(con, "staging", "table")
     assert staging.index("stg_directory_members") < staging.index("stg_role_members")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from entra_kri.analysis.snapshot import open_snapshot
 
 from entra_kri.errors import SnapshotError
+from entra_kri.snapshot.validate import open_snapshot
 from tests.ca_policies import BUILT_IN_STRENGTHS, ca_policy, grant, strength
 from tests.snapshot_builder import build_snapshot, compute_kri, user
 
@@ -132,9 +132,9 @@ def test_heuristic_and_exact_disagree_on_an_excluded_group(tmp_path):
 def test_policies_refused_skips_the_reference_reads(tmp_path):
     """Capture records the two reads as skipped; the snapshot verifies."""
     path = build_snapshot(tmp_path, users=MEMBERS, refused={"conditional_access_policies": 403})
-    entries = {c["name"]: c for c in open_snapshot(path).manifest["collections"]}
-    assert entries["ca_group_members"]["outcome"] == "skipped"
-    assert entries["authentication_strength_policies"]["outcome"] == "skipped"
+    entries = {c.name: c for c in open_snapshot(path).manifest.collections}
+    assert entries["ca_group_members"].outcome == "skipped"
+    assert entries["authentication_strength_policies"].outcome == "skipped"
 
 
 # -- snapshots taken before these collections existed --------------------------------------
@@ -179,7 +179,7 @@ def test_skipped_is_tolerated_only_for_the_new_collections(tmp_path, outcome):
         if entry["name"] in ("authentication_strength_policies", "directory_roles"):
             entry["outcome"] = outcome
     (path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(SnapshotError, match="'directory_roles' with outcome"):
+    with pytest.raises(SnapshotError, match="'directory_roles' with the outcome"):
         open_snapshot(path)
 
 

@@ -6,6 +6,7 @@ Rules from docs/kri.md (fail-safe table) and docs/snapshot-format.md.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -177,9 +178,9 @@ def test_a_run_that_outlives_its_token_gets_a_new_one(fake, demo_tenant, tmp_pat
 def test_chain_records_the_previous_manifest_hash(fake, demo_tenant, tmp_path):
     first = capture(fake, demo_tenant, tmp_path)
     second = capture(fake, demo_tenant, tmp_path, now=NOW + timedelta(days=1))
-    from entra_kri.snapshotter.writer import sha256_of
     assert manifest_of(first)["previous_manifest_sha256"] is None
-    assert manifest_of(second)["previous_manifest_sha256"] == sha256_of(first / "manifest.json")
+    assert manifest_of(second)["previous_manifest_sha256"] == hashlib.sha256(
+        (first / "manifest.json").read_bytes()).hexdigest()
 
 
 def test_a_large_tenant_with_throttling_gives_exact_kris(tmp_path, sleeps):

@@ -2,19 +2,22 @@
 
 import errno
 import gzip
+import hashlib
 import io
 import json
 import threading
 
 import pytest
 from entra_kri.snapshotter import writer as writer_module
-from entra_kri.snapshotter.writer import PAGES_IN_FLIGHT, SnapshotWriter, sha256_of
+from entra_kri.snapshotter.writer import PAGES_IN_FLIGHT, SnapshotWriter
 
-from entra_kri.errors import SnapshotError
+from entra_kri.errors import ConfigurationError, SnapshotError
+
+TENANT = "00000000-0000-0000-0000-000000000000"
 
 
 def _write(root, snapshot_id, objects):
-    writer = SnapshotWriter(root, "tenant", snapshot_id)
+    writer = SnapshotWriter(root, TENANT, snapshot_id)
     out = writer.open_collection("users")
     out.write_page(objects)
     return writer, out.close()
@@ -30,7 +33,7 @@ def test_same_objects_give_byte_identical_files(tmp_path):
 def test_manifest_hash_matches_file_on_disk(tmp_path):
     writer, written = _write(tmp_path, "20261127T000000Z", [{"id": "1"}])
     path = writer.commit({"complete": True})
-    assert sha256_of(path / written.file) == written.sha256
+    assert hashlib.sha256((path / written.file).read_bytes()).hexdigest() == written.sha256
     assert (path / written.file).stat().st_size == written.bytes
     lines = gzip.decompress((path / written.file).read_bytes()).decode().splitlines()
     assert [json.loads(line) for line in lines] == [{"id": "1"}]
@@ -38,16 +41,16 @@ def test_manifest_hash_matches_file_on_disk(tmp_path):
 
 def test_nothing_is_visible_until_commit(tmp_path):
     writer, _ = _write(tmp_path, "20261127T000000Z", [{"id": "1"}])
-    assert not (tmp_path / "tenant" / "20261127T000000Z").exists()
+    assert not (tmp_path / TENANT / "20261127T000000Z").exists()
     writer.abort()
-    assert list((tmp_path / "tenant").iterdir()) == []
+    assert list((tmp_path / TENANT).iterdir()) == []
 
 
 def test_an_existing_snapshot_is_never_overwritten(tmp_path):
     writer, _ = _write(tmp_path, "20261127T000000Z", [])
     writer.commit({})
     with pytest.raises(SnapshotError, match="already exists"):
-        SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+        SnapshotWriter(tmp_path, TENANT, "20261127T000000Z")
 
 
 def test_a_lone_surrogate_is_written_as_its_json_escape(tmp_path):
@@ -67,7 +70,7 @@ def test_a_page_is_handed_over_before_it_is_written_and_order_is_kept(tmp_path, 
         return real_encode(obj)
 
     monkeypatch.setattr(writer_module, "encode_line", slow_encode)
-    writer = SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+    writer = SnapshotWriter(tmp_path, TENANT, "20261127T000000Z")
     out = writer.open_collection("users")
     pages = [[{"id": f"{p}-{i}"} for i in range(3)] for p in range(PAGES_IN_FLIGHT + 2)]
     # The writer thread holds the first page; PAGES_IN_FLIGHT more wait in the hand-off.
@@ -102,7 +105,7 @@ class FullDisk(io.RawIOBase):
 
 def test_a_write_failure_in_the_writer_thread_is_raised_in_the_capture(tmp_path, monkeypatch):
     monkeypatch.setattr(writer_module, "open_sink", lambda path: FullDisk())
-    writer = SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+    writer = SnapshotWriter(tmp_path, TENANT, "20261127T000000Z")
     out = writer.open_collection("users")
     with pytest.raises(OSError, match="No space left"):
         for _ in range(50):  # gzip buffers: the sink sees bytes after some pages
@@ -114,12 +117,12 @@ def test_a_write_failure_in_the_writer_thread_is_raised_in_the_capture(tmp_path,
 
 
 def test_abort_stops_the_writer_threads_of_unfinished_files(tmp_path):
-    writer = SnapshotWriter(tmp_path, "tenant", "20261127T000000Z")
+    writer = SnapshotWriter(tmp_path, TENANT, "20261127T000000Z")
     out = writer.open_collection("users")
     out.write_page([{"id": "1"}])
     writer.abort()
     assert not out._thread.is_alive()
-    assert list((tmp_path / "tenant").iterdir()) == []
+    assert list((tmp_path / TENANT).iterdir()) == []
 
 
 def test_partials_of_captures_killed_over_a_day_ago_are_cleaned_on_the_next_run(tmp_path,
@@ -130,7 +133,7 @@ def test_partials_of_captures_killed_over_a_day_ago_are_cleaned_on_the_next_run(
     import os
     import time
 
-    tenant_dir = tmp_path / "tenant"
+    tenant_dir = tmp_path / TENANT
     old = tenant_dir / ".20261101T000000Z.partial"
     young = tenant_dir / ".20261127T000000Z.partial"
     for partial, age in ((old, 2 * 86400), (young, 3600)):
@@ -144,3 +147,10 @@ def test_partials_of_captures_killed_over_a_day_ago_are_cleaned_on_the_next_run(
     writer.abort()
     assert not old.exists() and young.exists()
     assert f"Removed {old}" in caplog.text
+
+
+@pytest.mark.parametrize("tenant_id", ["x';\n.shell touch PWNED\n--", "../elsewhere", ""])
+def test_a_tenant_id_that_is_not_a_guid_writes_nothing(tmp_path, tenant_id):
+    with pytest.raises(ConfigurationError, match="must be a GUID"):
+        SnapshotWriter(tmp_path, tenant_id, "20261127T000000Z")
+    assert list(tmp_path.iterdir()) == []

@@ -101,3 +101,48 @@ def test_tampered_snapshot_gives_no_pack(tenant_dir, tmp_path):
     assert result.exit_code == 1
     assert str(target) in result.output
     assert not out.exists()
+
+
+HOSTILE_TENANT_ID = "x';\n.shell touch PWNED\n--"
+
+
+def test_hostile_tenant_id_gives_no_pack_and_runs_nothing(tmp_path, monkeypatch):
+    """A tenant folder and manifest tenant_id carrying a DuckDB dot command: the snapshot
+    is refused (the id is not a GUID), so no recompute.sql can carry the command."""
+    from tests.snapshot_builder import build_snapshot, user
+
+    monkeypatch.chdir(tmp_path)
+    path = build_snapshot(tmp_path / "root", users=[user("a")], tenant_id=HOSTILE_TENANT_ID)
+    out = tmp_path / "pack.zip"
+    for args in (["verify", str(path)], ["evidence", str(path), "--out", str(out)]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert "not a GUID" in result.output or "not a tenant id" in result.output
+    assert not out.exists() and not (tmp_path / "PWNED").exists()
+
+
+def test_recompute_script_holds_no_dot_command_and_only_quoted_paths(pack):
+    _, unpacked = pack
+    script = (unpacked / "recompute.sql").read_text()
+    assert not [line for line in script.splitlines() if line.lstrip().startswith(".")]
+    base = f"snapshot/{TENANT_ID}/{snapshot_id(DAY)}"
+    settings = [line for line in script.splitlines() if line.startswith("set variable")]
+    assert f"set variable manifest_file = '{base}/manifest.json';" in settings
+    assert f"set variable users_files = ['{base}/users.ndjson.gz']::varchar[];" in settings
+    assert "getvariable('snapshot_dir')" not in script
+
+
+def test_zip_entries_are_named_from_validated_ids_only(pack):
+    _, unpacked = pack
+    names = [str(p.relative_to(unpacked)) for p in unpacked.rglob("*") if p.is_file()]
+    assert not [n for n in names if ".." in n.split("/") or n.startswith("/")]
+    allowed = ("README.md", "SHA256SUMS", "kri.json", "recompute.sql", "explain/", "sql/",
+               f"snapshot/{TENANT_ID}/{snapshot_id(DAY)}/")
+    assert all(n.startswith(allowed) for n in names)
+
+
+def test_readme_names_the_duckdb_that_runs_the_script(pack):
+    """recompute.sql uses read_json(..., allow_empty), new in DuckDB 2.0."""
+    _, unpacked = pack
+    assert "DuckDB 2.0 or later" in (unpacked / "README.md").read_text()
+    assert "allow_empty" in (unpacked / "recompute.sql").read_text()

@@ -7,6 +7,7 @@ name a table, a CSV or a terminal would otherwise interpret.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import zipfile
@@ -16,7 +17,6 @@ from click.testing import CliRunner
 from entra_kri.analysis.compute import KriReport, KriResult
 from entra_kri.analysis.render import render_csv
 from entra_kri.analysis.thresholds import DEFAULT_THRESHOLDS
-from entra_kri.analysis.verify import sha256_file
 
 from entra_kri.cli import cli
 from entra_kri.runlog import RunRecord, append_run
@@ -166,7 +166,8 @@ def test_escape_sequences_are_shown_escaped_in_the_report(tmp_path):
     old = build_snapshot(tmp_path, users=[user("a")])
     build_snapshot(tmp_path, users=[user("a"), user("b", userPrincipalName=TITLE)],
                    captured_at="2026-11-28T11:06:44Z",
-                   previous_manifest_sha256=sha256_file(old / "manifest.json"))
+                   previous_manifest_sha256=hashlib.sha256(
+                       (old / "manifest.json").read_bytes()).hexdigest())
     out = tmp_path / "report.html"
     result = invoke("report", tmp_path, "--out", out)
     assert result.exit_code == 0, result.output

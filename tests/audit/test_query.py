@@ -110,7 +110,7 @@ def test_query_cannot_read_etc_shadow(series_root):
 
 
 def test_query_cannot_copy_over_a_snapshot_file(series_copy):
-    from entra_kri.analysis.snapshot import open_snapshot
+    from entra_kri.snapshot.validate import open_snapshot
     tenant_dir = series_copy / TENANT_ID
     target = sorted(tenant_dir.glob("*/users.ndjson.gz"))[0]
     before = target.read_bytes()

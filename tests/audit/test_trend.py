@@ -103,7 +103,7 @@ def test_json_format(root):
     result = CliRunner().invoke(cli, ["trend", str(root), "--format", "json",
                                       "--kri", "entra_failed_signins_24h"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["tenant_id"] == TENANT_ID
     points = data["points"]
     assert len(points) == DAYS
@@ -117,7 +117,7 @@ def test_csv_format_with_range(root):
     result = CliRunner().invoke(cli, ["trend", str(root), "--format", "csv", "--since",
                                       "2026-10-30", "--until", "2026-10-31"])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 2 * len(KRI_SLUGS)
     stale = [r["value"] for r in rows if r["slug"] == "entra_stale_accounts_90d"]
     assert stale == ["2", "4"]  # u10's last sign-in falls out of the 90 days; a new hire

@@ -1,7 +1,8 @@
 -- stg_authentication_strength_policies
 -- Grain: one row per authentication strength (GET /policies/authenticationStrengthPolicies:
 -- the built-in ones and the tenant's custom ones).
--- Inputs: authentication_strength_policies.ndjson.gz; absent in snapshots taken before
+-- Inputs: authentication_strength_policies.ndjson.gz, as verified
+-- (getvariable('authentication_strength_policies_files')); absent in snapshots taken before
 -- this collection existed (allow_empty: no rows, of one column "empty", hence the
 -- union with the typed empty row set).
 -- Output: id, name, type (builtIn | custom) and allowedCombinations, each a
@@ -12,7 +13,7 @@ with
 files as (
     select *
     from read_json(
-        getvariable('snapshot_dir') || '/authentication_strength_policies.ndjson.gz',
+        getvariable('authentication_strength_policies_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

@@ -1,6 +1,7 @@
 -- stg_ca_policy_documents
 -- Grain: one row per Conditional Access policy.
--- Inputs: conditional_access_policies.ndjson.gz.
+-- Inputs: conditional_access_policies.ndjson.gz, as verified
+-- (getvariable('conditional_access_policies_files')).
 -- Output: id, name, state, and conditions and grantControls as whole JSON documents:
 -- the exact resolver (docs/ca-resolver.md) must see every key, including keys it does
 -- not know ("any condition the resolver does not know" narrows), so nothing is cut
@@ -18,7 +19,7 @@ source as (
         conditions,
         grantControls
     from read_json(
-        getvariable('snapshot_dir') || '/conditional_access_policies.ndjson.gz',
+        getvariable('conditional_access_policies_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

@@ -1,6 +1,7 @@
 -- stg_collections
 -- Grain: one row per collection listed in manifest.json.
--- Inputs: manifest.json (docs/snapshot-format.md, "manifest.json").
+-- Inputs: manifest.json, as verified (getvariable('manifest_file'); docs/snapshot-format.md,
+-- "manifest.json").
 -- Output: how Graph answered each collection: outcome (ok | forbidden |
 -- not_found), HTTP status, Graph error code and message; for users, whether
 -- signInActivity came back (ok | forbidden | stripped); for sign_ins, whether the
@@ -10,7 +11,7 @@ with
 source as (
     select unnest(collections) as collection
     from read_json(
-        getvariable('snapshot_dir') || '/manifest.json',
+        getvariable('manifest_file'),
         format = 'auto',
         hive_partitioning = false,
         columns = {

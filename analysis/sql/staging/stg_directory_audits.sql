@@ -1,7 +1,7 @@
 -- stg_directory_audits
 -- Grain: one row per directory audit event captured for
 -- [captured_at - 24h, captured_at].
--- Inputs: directory_audits.ndjson.gz.
+-- Inputs: directory_audits.ndjson.gz, as verified (getvariable('directory_audits_files')).
 -- Output: activity_at (0 to 7 fractional digits parsed), the free-text category,
 -- who initiated the event (docs/graph-behaviour.md: one of initiatedBy.user / initiatedBy.app is
 -- null) and the ids of its target resources (users, groups, service principals, roles).
@@ -19,7 +19,7 @@ source as (
         initiatedBy,
         targetResources
     from read_json(
-        getvariable('snapshot_dir') || '/directory_audits.ndjson.gz',
+        getvariable('directory_audits_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

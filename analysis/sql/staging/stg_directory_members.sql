@@ -3,8 +3,10 @@
 -- directory_role_members (GET /directoryRoles/{id}/members, context _roleId,
 -- _roleTemplateId, _roleDisplayName), group_members and ca_group_members
 -- (GET /groups/{id}/transitiveMembers, context _groupId, _groupDisplayName).
--- Inputs: the *members.ndjson.gz files of the snapshot (snapshots taken before
--- ca_group_members existed simply have no rows for it).
+-- Inputs: the three member files, as verified (getvariable('directory_role_members_files'),
+-- 'group_members_files', 'ca_group_members_files'; snapshots taken before
+-- ca_group_members existed simply have no rows for it). The format names each file
+-- after its collection (docs/snapshot-format.md), so the file name says which it is.
 -- Output: the collection each row came from, its context, and member_type from
 -- @odata.type: user | servicePrincipal | group, else the bare type name
 -- (orgContact, device...).
@@ -24,7 +26,9 @@ source as (
         displayName,
         userPrincipalName
     from read_json(
-        getvariable('snapshot_dir') || '/*members.ndjson.gz',
+        getvariable('directory_role_members_files')
+        || getvariable('group_members_files')
+        || getvariable('ca_group_members_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

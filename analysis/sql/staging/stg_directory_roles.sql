@@ -1,6 +1,6 @@
 -- stg_directory_roles
 -- Grain: one row per activated directory role (GET /directoryRoles).
--- Inputs: directory_roles.ndjson.gz.
+-- Inputs: directory_roles.ndjson.gz, as verified (getvariable('directory_roles_files')).
 -- Output: role id, the template id (what Conditional Access includeRoles holds) and
 -- display name.
 -- Graph can list an object twice: one_row_per_key keeps one row per id,
@@ -12,7 +12,7 @@ source as (
         roleTemplateId,
         displayName
     from read_json(
-        getvariable('snapshot_dir') || '/directory_roles.ndjson.gz',
+        getvariable('directory_roles_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

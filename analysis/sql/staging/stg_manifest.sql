@@ -1,6 +1,6 @@
 -- stg_manifest
 -- Grain: one row per snapshot (the manifest).
--- Inputs: manifest.json in the snapshot directory (getvariable('snapshot_dir')).
+-- Inputs: manifest.json, as verified (getvariable('manifest_file')).
 -- Output: the snapshot's identity and its "now": docs/kri.md, shared terms: "now: the
 -- snapshot's captured_at (UTC, from manifest.json), never the wall clock".
 with
@@ -14,7 +14,7 @@ source as (
         complete,
         warnings
     from read_json(
-        getvariable('snapshot_dir') || '/manifest.json',
+        getvariable('manifest_file'),
         format = 'auto',
         hive_partitioning = false,
         columns = {

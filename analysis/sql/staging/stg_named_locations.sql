@@ -1,7 +1,7 @@
 -- stg_named_locations
 -- Grain: one row per named location (GET /identity/conditionalAccess/namedLocations).
--- Inputs: named_locations.ndjson.gz; absent in snapshots taken before this collection
--- existed (allow_empty: no rows, of one column "empty", hence the union with the typed
+-- Inputs: named_locations.ndjson.gz, as verified (getvariable('named_locations_files'));
+-- absent in snapshots taken before this collection existed (allow_empty: no rows, of one column "empty", hence the union with the typed
 -- empty row set).
 -- Output: id, name, type and whether it is trusted (docs/ca-resolver.md, "Locations"):
 -- an ipNamedLocation's isTrusted as sent (null when Graph left it out: trust unknown);
@@ -13,7 +13,7 @@ with
 files as (
     select *
     from read_json(
-        getvariable('snapshot_dir') || '/named_locations.ndjson.gz',
+        getvariable('named_locations_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

@@ -1,7 +1,8 @@
 -- stg_registration
 -- Grain: one row per userRegistrationDetails row (one per enabled user; Graph gives
 -- disabled users no row).
--- Inputs: user_registration_details.ndjson.gz.
+-- Inputs: user_registration_details.ndjson.gz, as verified
+-- (getvariable('user_registration_details_files')).
 -- Output: docs/kri.md, shared terms: "registered(u): the userRegistrationDetails row whose
 -- id equals the user's id has isMfaRegistered = true. A user with no row, or a null
 -- value, is not registered." userType here is member/guest (lower case).
@@ -15,7 +16,7 @@ source as (
         userType,
         isMfaRegistered
     from read_json(
-        getvariable('snapshot_dir') || '/user_registration_details.ndjson.gz',
+        getvariable('user_registration_details_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

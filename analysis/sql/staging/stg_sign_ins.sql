@@ -2,7 +2,7 @@
 -- Grain: one row per sign-in captured for [captured_at - 24h, captured_at]. The
 -- capture stores failures only, or every sign-in when Graph rejected the failure
 -- filter (stg_collections.sign_in_filter): the failure test is applied downstream.
--- Inputs: sign_ins.ndjson.gz.
+-- Inputs: sign_ins.ndjson.gz, as verified (getvariable('sign_ins_files')).
 -- Output: created_at (0 to 7 fractional digits parsed) and status.errorCode.
 -- Graph can list an object twice: one_row_per_key keeps one row per id,
 -- with listed_rows (docs/kri.md, "Duplicate ids").
@@ -16,7 +16,7 @@ source as (
         appDisplayName,
         status
     from read_json(
-        getvariable('snapshot_dir') || '/sign_ins.ndjson.gz',
+        getvariable('sign_ins_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

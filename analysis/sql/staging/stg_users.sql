@@ -1,6 +1,6 @@
 -- stg_users
 -- Grain: one row per user object in /users (users.ndjson.gz).
--- Inputs: users.ndjson.gz.
+-- Inputs: users.ndjson.gz, as verified (getvariable('users_files')).
 -- Output: docs/kri.md, shared terms: "enabled_members: users with accountEnabled = true
 -- and userType not equal to 'Guest' (a missing/null userType counts as a member)";
 -- userType compared case-insensitively. "Never signed in" arrives as null, "" or
@@ -26,7 +26,7 @@ source as (
         identities,
         signInActivity
     from read_json(
-        getvariable('snapshot_dir') || '/users.ndjson.gz',
+        getvariable('users_files'),
         format = 'newline_delimited',
         compression = 'gzip',
         hive_partitioning = false,

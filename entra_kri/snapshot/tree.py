@@ -1,0 +1,42 @@
+"""Where snapshots are: ROOT/<tenant_id>/<snapshot_id>/ (docs/snapshot-format.md).
+
+Only names of the format count: a tenant directory is named by a GUID, a snapshot
+directory by a snapshot id. A symlink so named is listed, so that the validator
+can refuse it by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from entra_kri.snapshot.layout import MANIFEST_FILE, is_snapshot_id, is_tenant_id
+from entra_kri.snapshot.storage import LOCAL, Storage
+
+_LISTED_KINDS = frozenset({"directory", "symlink"})
+
+
+def is_snapshot_dir(path: Path, storage: Storage = LOCAL) -> bool:
+    """A path named like a snapshot id, or holding a manifest (then `verify` checks it)."""
+    found = storage.entry(path)
+    return found is not None and found.kind in _LISTED_KINDS and (
+        is_snapshot_id(path.name) or storage.entry(path / MANIFEST_FILE) is not None)
+
+
+def tenant_dirs(root: Path, storage: Storage = LOCAL) -> list[Path]:
+    """The tenant directories under `root`, named by a GUID (a tenant directory itself is
+    its own only one)."""
+    names = storage.list_dir(root)
+    if any(is_snapshot_id(n) and _listed(root / n, storage) for n in names):
+        return [root]
+    return [root / n for n in names if is_tenant_id(n) and _listed(root / n, storage)]
+
+
+def snapshot_dirs(tenant_dir: Path, storage: Storage = LOCAL) -> list[Path]:
+    """The snapshot directories of a tenant, oldest first (`.partial` ones are not snapshots)."""
+    return [tenant_dir / n for n in storage.list_dir(tenant_dir)
+            if is_snapshot_id(n) and _listed(tenant_dir / n, storage)]
+
+
+def _listed(path: Path, storage: Storage) -> bool:
+    found = storage.entry(path)
+    return found is not None and found.kind in _LISTED_KINDS
