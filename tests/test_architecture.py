@@ -2,10 +2,10 @@
 
 Every module of the package is parsed with `ast` (nothing is imported), its
 imports resolved to modules of the package, and the layer rules checked:
-the bottom (version, errors, the KRI registry, tenant text rendering) imports
-nothing of the project; capture (`entra_kri.snapshotter`) and analysis
-(`entra_kri.analysis`) import only the bottom and themselves; the command line
-imports anything.
+the bottom (version, errors, the KRI registry, tenant text rendering, the
+snapshot format) imports nothing of the project but the bottom; capture
+(`entra_kri.snapshotter`) and analysis (`entra_kri.analysis`) import only the
+bottom and themselves; the command line imports anything.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"entra_kri": "entra_kri", "snapshotter": "entra_kri.snapshotter",
-           "analysis": "entra_kri.analysis"}
+FOLDERS = {"entra_kri": "entra_kri", "entra_kri/snapshot": "entra_kri.snapshot",
+           "snapshotter": "entra_kri.snapshotter", "analysis": "entra_kri.analysis"}
 BOTTOM = {"entra_kri", "entra_kri.errors", "entra_kri.kris", "entra_kri.tenant_text"}
+BOTTOM_PACKAGE = "entra_kri.snapshot"  # the snapshot format (docs/snapshot-format.md)
 # Third-party libraries a function may import where it needs them: heavy and wanted
 # only by one option (a PNG chart, a certificate, the OS keyring).
 LAZY_ALLOWED = {"matplotlib", "cryptography", "keyring"}
@@ -40,7 +41,7 @@ MODULES = module_files()
 
 
 def layer(module: str) -> str:
-    if module in BOTTOM:
+    if module in BOTTOM or module == BOTTOM_PACKAGE or module.startswith(BOTTOM_PACKAGE + "."):
         return "bottom"
     for package, name in (("entra_kri.snapshotter", "capture"), ("entra_kri.analysis", "analysis")):
         if module == package or module.startswith(package + "."):
