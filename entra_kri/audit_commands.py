@@ -78,6 +78,9 @@ def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
             click.echo(visible(f"tenant {chain.tenant_id}: {len(chain.snapshots)} snapshot(s), "
                                f"chain head {chain.head} ({newest})"))
             heads[chain.tenant_id] = chain.head
+    if tenant is not None and tenant not in heads:
+        raise ConfigurationError(f"No tenant {tenant!r} here.",
+                                 f"Use one of: {', '.join(sorted(heads))}.")
     if expect_head:
         problems += _check_head(heads, tenant, expect_head.lower())
     _fail_on_problems(problems, path)
@@ -94,9 +97,6 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
                 f"Add --tenant with one of: {', '.join(sorted(heads))}.",
             )
         (tenant,) = heads
-    if tenant not in heads:
-        raise ConfigurationError(f"No tenant {tenant!r} here.",
-                                 f"Use one of: {', '.join(sorted(heads))}.")
     if heads[tenant] == expected:
         return 0
     click.echo(visible(f"FAIL tenant {tenant}: chain head is {heads[tenant]}, expected "

@@ -150,3 +150,10 @@ def test_files_outside_snapshots_are_not_part_of_the_chain(tenant_dir):
     (tenant_dir / ".20261201T000000Z.partial").mkdir()
     (tenant_dir.parent / "run.log").write_text("log")
     assert run(tenant_dir.parent).exit_code == 0
+
+
+def test_unknown_tenant_is_refused_instead_of_verifying_the_others(series_root):
+    result = run(series_root, "--tenant", "demo")
+    assert result.exit_code == 2, result.output
+    assert "No tenant 'demo' here" in result.output
+    assert "verified" not in result.output
