@@ -249,6 +249,15 @@ def _has_differences(data: dict[str, Any]) -> bool:
     return any(k["old"] != k["new"] or k["entered"] or k["left"] for k in data["kris"])
 
 
+def shown_value(value: Any) -> str:
+    """A changed policy field's old or new value as JSON, non-ASCII letters as written.
+
+    Controls still come out as JSON escapes; the table and the report make the
+    rest of a tenant's text visible (entra_kri.tenant_text).
+    """
+    return json.dumps(value, ensure_ascii=False)
+
+
 def render_diff_table(data: dict[str, Any]) -> str:
     """The diff as sectioned text lines: `+` added or gained, `-` removed or lost, `~` changed.
 
@@ -284,7 +293,7 @@ def render_diff_table(data: dict[str, Any]) -> str:
     entries += [f"- {who(p)} removed" for p in policies["removed"]]
     for policy in policies["changed"]:
         entries.append(f"~ {who(policy)} changed")
-        entries += [f"    {c['field']}: {json.dumps(c['old'])} -> {json.dumps(c['new'])}"
+        entries += [f"    {c['field']}: {shown_value(c['old'])} -> {shown_value(c['new'])}"
                     for c in policy["changes"]]
     section("Conditional Access policies", entries)
     kri_lines = []

@@ -8,12 +8,12 @@ scripts and every external resource anyway.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from html import escape
 from typing import Any
 
 from entra_kri.analysis.compute import KriResult
+from entra_kri.analysis.diff import shown_value
 from entra_kri.analysis.report_data import KriTrend, ReportData
 from entra_kri.analysis.report_svg import (
     format_value,
@@ -354,8 +354,8 @@ def _policy_list(policies: dict[str, list[dict[str, Any]]]) -> str:
     items += [escape(f"removed: {_who(p)}") for p in policies["removed"]]
     for p in policies["changed"]:
         fields = "".join(
-            f"<li><code>{escape(c['field'])}</code>: <code>{escape(json.dumps(c['old']))}"
-            f"</code> → <code>{escape(json.dumps(c['new']))}</code></li>" for c in p["changes"]
+            f"<li><code>{escape(c['field'])}</code>: <code>{escape(shown_value(c['old']))}"
+            f"</code> → <code>{escape(shown_value(c['new']))}</code></li>" for c in p["changes"]
         )
         items.append(f"changed: {escape(_who(p))}<ul>{fields}</ul>")
     return _list(items, "No change.", escaped=True)

@@ -117,3 +117,15 @@ def test_different_tenants_refused(series_root, tmp_path):
     result = CliRunner().invoke(cli, ["diff", str(tenant / snapshot_id(0)), str(other)])
     assert result.exit_code == 2
     assert "same tenant" in result.output
+
+
+def test_renamed_policy_shows_non_ascii_names_as_written(tmp_path):
+    def policy(name):
+        return {"id": "p1", "displayName": name, "state": "enabled"}
+
+    old = build_snapshot(tmp_path, ca_policies=[policy("Accès réseau")],
+                         captured_at="2026-11-26T09:00:00Z")
+    new = build_snapshot(tmp_path, ca_policies=[policy("Zugriff für Gäste")])
+    result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
+    assert result.exit_code == 0, result.output
+    assert 'displayName: "Accès réseau" -> "Zugriff für Gäste"' in result.output
