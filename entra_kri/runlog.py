@@ -8,12 +8,15 @@ loss) keeps only its first line, and is listed as started, never finished.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 RUNS_FILE = "runs.ndjson"
 STARTED = "started"
+
+log = logging.getLogger("entra_kri.runlog")
 
 
 @dataclass
@@ -47,8 +50,25 @@ def read_runs(root: Path) -> list[dict[str, Any]]:
     """Every run recorded under `root` (all tenants), oldest first: each run's last line."""
     runs: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted(root.glob(f"*/{RUNS_FILE}")):
-        for line in path.read_text(encoding="utf-8").splitlines():
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
             if line.strip():
-                run = json.loads(line)
-                runs[run.get("run_id", ""), run.get("tenant_id", "")] = run
+                run = _parse_run(line)
+                if run is None:
+                    log.warning("%s line %d is not a run record (cut short by a full disk or "
+                                "a killed process?): skipped", path, number)
+                    continue
+                runs[run["run_id"], run["tenant_id"]] = run
     return sorted(runs.values(), key=lambda r: r.get("started", ""))
+
+
+def _parse_run(line: str) -> dict[str, Any] | None:
+    """One line as a run record, fields a record lacks at their defaults; None if it is not one."""
+    try:
+        run = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(run, dict) or not all(isinstance(run.get(k), str)
+                                            for k in ("run_id", "tenant_id", "started")):
+        return None
+    return {**asdict(RunRecord(run_id="", tenant="", tenant_id="", started="")), **run}

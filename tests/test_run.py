@@ -304,3 +304,15 @@ def test_a_run_record_that_cannot_be_written_is_logged_and_the_run_goes_on(two_t
     result = invoke("run", "--tenant", "demo", "--config", str(config), env=env)
     assert result.exit_code == 0, result.output
     assert "the run record could not be kept" in result.stderr
+
+
+def test_runs_skips_a_line_cut_short_by_a_full_disk_and_names_it(tmp_path):
+    tenant_dir = tmp_path / "snaps" / TENANT_ID
+    tenant_dir.mkdir(parents=True)
+    whole = json.dumps({"run_id": "r1", "tenant": "demo", "tenant_id": TENANT_ID,
+                        "started": "2026-11-30T01:00:00Z", "outcome": "started"})
+    (tenant_dir / "runs.ndjson").write_text(whole + "\n" + whole[:40] + "\n")
+    runs = invoke("runs", str(tmp_path / "snaps"))
+    assert runs.exit_code == 0, runs.output
+    assert "r1" in runs.stdout and "never finished" in runs.stdout
+    assert "runs.ndjson line 2 is not a run record" in runs.stderr
