@@ -7,6 +7,7 @@ DEMO_CASSETTE := fixtures/demo/cassette.yaml
 DEMO_ROOT     := snapshots/demo
 SIZE       ?= S,M
 BENCH_ARGS ?=
+CA_BENCH   ?= 1000000 200
 
 .PHONY: help install install-spark demo test lint record-cassettes bench clean
 
@@ -41,6 +42,7 @@ record-cassettes: $(STAMP) ## Re-record the demo and test cassettes from the loc
 
 bench: $(STAMP) ## Benchmark capture and analysis on synthetic tenants (SIZE=S,M; SIZE=L on request)
 	$(BIN)/python -m bench --sizes $(SIZE) $(BENCH_ARGS)
+	$(BIN)/python -m bench.ca_resolver $(CA_BENCH)
 
 clean: ## Remove .venv, ./snapshots and bench/work
 	rm -rf $(VENV) snapshots bench/work

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -11,7 +12,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
-from entra_kri.analysis.build_order import build_order
+from entra_kri.analysis.build_order import build_order, reads
 from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_copy
 from entra_kri.analysis.thresholds import Status, status
 
@@ -25,6 +26,13 @@ from entra_kri.snapshot.validate import Snapshot, open_snapshot
 # Views are created layer by layer; a view may use views of earlier layers.
 LAYERS = (("staging", "table"), ("intermediate", "view"))
 MACROS = "macros"
+# An intermediate file whose header has this line becomes a table, created with the
+# views that read it only before the first statement that needs them
+# (`materialize_for`): a relation many others read (the CA resolver's sign-in contexts
+# and policy sets) is computed once instead of re-planned inside every view that uses
+# it, and a connection whose statements never read it (another KRI, a trend) does not
+# pay for it.
+MATERIALIZED = "-- Materialized: table"
 MEMORY_LIMIT = "1GB"
 READ_ERRORS = (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException)
 KRI_COLUMNS = ("slug", "value", "degraded", "warnings")
@@ -114,7 +122,8 @@ def _stage(snapshot: Snapshot, locate: Callable[[Path], str]) -> duckdb.DuckDBPy
         set_file_variables(con, snapshot, locate)
         create_macros(con)
         for layer, kind in LAYERS:
-            create_views(con, layer, kind)
+            skip = deferred_relations() if layer == "intermediate" else frozenset()
+            create_views(con, layer, kind, skip)
     except BaseException:
         con.close()
         raise
@@ -202,11 +211,13 @@ def create_macros(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(macro.read_text("utf-8"))
 
 
-def create_views(con: duckdb.DuckDBPyConnection, layer: str, kind: str = "view") -> list[str]:
+def create_views(con: duckdb.DuckDBPyConnection, layer: str, kind: str = "view",
+                 skip: frozenset[str] = frozenset()) -> list[str]:
     """Create one view (or table) per file of analysis/sql/`layer`, named after the file,
-    each after the files of its layer it reads (analysis/build_order.py). Returns the
-    names in the order they were created."""
-    statements = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)}
+    each after the files of its layer it reads (analysis/build_order.py); files named
+    in `skip` are left out. Returns the names in the order they were created."""
+    statements = {f.name.removesuffix(".sql"): f.read_text("utf-8") for f in _sql_files(layer)
+                  if f.name.removesuffix(".sql") not in skip}
     order = build_order(statements)
     for name in order:
         con.execute(f'create {kind} "{name}" as {statements[name]}')
@@ -219,6 +230,7 @@ def compute_one(
     """Run analysis/sql/kri/<slug>.sql on a connection from `connect(snapshot)`."""
     sql = kri_sql(slug)
     try:
+        materialize_for(con, sql.decode("utf-8"))
         cursor = con.execute(sql.decode("utf-8"))
         columns = tuple(d[0] for d in cursor.description)
         rows = cursor.fetchall()
@@ -248,3 +260,57 @@ def _typed_value(slug: str, value: float | None) -> float | int | None:
     if kri_by_slug(slug).unit == "percent":
         return float(value)
     return int(value)
+
+
+def materialize_for(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Create the deferred intermediate relations that `sql` reads, once per connection.
+
+    A MATERIALIZED relation becomes a table; a deferred view (one that reads a
+    MATERIALIZED relation) a view, each after the relations it reads.
+    """
+    order, direct = _deferred()
+    needed = reads(sql, set(order))
+    todo = list(needed)
+    while todo:
+        for other in direct[todo.pop()] - needed:
+            if other in direct:
+                needed.add(other)
+                todo.append(other)
+    existing = {row[0] for row in con.execute(
+        "select view_name from duckdb_views() union all select table_name from duckdb_tables()"
+    ).fetchall()}
+    for name in order:
+        if name in needed and name not in existing:
+            sql_text = _sql_dir("intermediate").joinpath(f"{name}.sql").read_text("utf-8")
+            kind = "table" if _is_marked(sql_text) else "view"
+            con.execute(f'create {kind} "{name}" as {sql_text}')
+
+
+@functools.cache
+def _deferred() -> tuple[tuple[str, ...], dict[str, frozenset[str]]]:
+    """The intermediate relations `connect` leaves out: the MATERIALIZED ones and every
+    one that reads them, directly or through other views; in build order, each with
+    the deferred relations it reads directly."""
+    texts = {f.name.removesuffix(".sql"): f.read_text("utf-8")
+             for f in _sql_files("intermediate")}
+    inputs = {name: reads(text, set(texts) - {name}) for name, text in texts.items()}
+    deferred = {name for name, text in texts.items() if _is_marked(text)}
+    grown = True
+    while grown:
+        grown = False
+        for name, names in inputs.items():
+            if name not in deferred and names & deferred:
+                deferred.add(name)
+                grown = True
+    order = build_order({name: texts[name] for name in deferred})
+    return tuple(order), {name: frozenset(inputs[name] & deferred) for name in deferred}
+
+
+def deferred_relations() -> frozenset[str]:
+    """The intermediate relations `connect` does not create (see `materialize_for`)."""
+    return frozenset(_deferred()[0])
+
+
+def _is_marked(sql: str) -> bool:
+    header = sql.split("\n\n", 1)[0].splitlines()
+    return any(line.startswith(MATERIALIZED) for line in header)

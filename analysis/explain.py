@@ -21,12 +21,17 @@ from entra_kri.analysis.compute import (
     compute_one,
     connect,
     create_views,
+    materialize_for,
     sql_path,
     verified,
 )
 
 from entra_kri.kris import DEFAULT_THRESHOLDS, Threshold, kri_by_slug, selected
 from entra_kri.snapshot.validate import Snapshot
+
+# Explanations shown one block per row instead of a table: their cells hold several
+# long lines (docs/ca-resolver.md, "explain": readable at 120 columns).
+RECORD_LAYOUT = frozenset({"entra_ca_coverage_gaps_exact"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str,
     """Explain one KRI on a connection from `audit_connection(snapshot)`."""
     kri = compute_one(con, snapshot, slug, threshold or DEFAULT_THRESHOLDS[slug])
     sql = sql_path(kri_by_slug(slug).explain_sql).read_bytes()
+    materialize_for(con, sql.decode("utf-8"))
     columns, rows = query_rows(con, sql.decode("utf-8"))
     service_principals: tuple[dict[str, Any], ...] = ()
     if slug == "entra_privileged_no_mfa_count":
@@ -175,7 +181,8 @@ def _exact_ca_summary(kri: KriResult, rows: Sequence[dict[str, Any]]) -> str:
     if any(r["reason"].startswith("Conditional Access policies refused") for r in rows):
         return (f"Conditional Access policies were refused: all {n} enabled members count "
                 "as gaps (fail-safe).")
-    text = f"{n} enabled member(s) with no enabled policy that guarantees MFA on every sign-in."
+    text = (f"{n} enabled member(s) left without MFA or block in some sign-in context by "
+            "every enabled policy that applies to them.")
     by_policy: dict[str, int] = {}
     for row in rows:
         for policy in row["covered_if_enforced"]:

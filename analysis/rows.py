@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,3 +62,41 @@ def render_table(
     for note in notes:
         console.print(visible(note), markup=False, highlight=False, emoji=False)
     return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def render_records(
+    columns: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    width: int = 120,
+) -> str:
+    """One block per row, a line per column and per list item, wrapped at `width`.
+
+    For rows whose cells hold several long lines (the exact CA explain's uncovered
+    contexts and candidate policies) a table of narrow columns is unreadable.
+    Characters that are not printable are shown as '?'.
+    """
+    lines: list[str] = [title, ""] if title else []
+    for row in rows:
+        first, *rest = columns
+        lines += _wrapped(f"{first}: {cell(row.get(first))}", "", width)
+        for column in rest:
+            value = row.get(column)
+            if isinstance(value, list | tuple) and value:
+                lines.append(f"  {column}:")
+                for item in value:
+                    lines += _wrapped(f"    - {cell(item)}", "      ", width)
+            else:
+                lines += _wrapped(f"  {column}: {cell(value) or '-'}", "    ", width)
+        lines.append("")
+    for note in notes:
+        lines += _wrapped(note, "  ", width)
+    return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str, indent: str, width: int) -> list[str]:
+    printable = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return textwrap.wrap(printable, width, subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=True) or [printable]

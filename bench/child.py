@@ -93,14 +93,16 @@ def analysis(spec: dict[str, Any]) -> dict[str, Any]:
 def ca_resolver(spec: dict[str, Any]) -> dict[str, Any]:
     """The SQL of the exact Conditional Access KRI alone, on staged tables: what the CA
     resolver costs of the analysis."""
-    from entra_kri.analysis.compute import connect, kri_sql
+    from entra_kri.analysis.compute import connect, kri_sql, materialize_for
 
     from entra_kri.snapshot.validate import open_snapshot
 
     con = connect(open_snapshot(Path(spec["snapshot"])))
 
     def work() -> dict[str, Any]:
-        con.execute(kri_sql(CA_RESOLVER_KRI).decode("utf-8")).fetchall()
+        sql = kri_sql(CA_RESOLVER_KRI).decode("utf-8")
+        materialize_for(con, sql)
+        con.execute(sql).fetchall()
         return {}
 
     with con:

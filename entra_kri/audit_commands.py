@@ -11,10 +11,11 @@ import click
 
 from entra_kri.analysis.diff import diff_snapshots, render_diff_table
 from entra_kri.analysis.evidence import write_evidence
+from entra_kri.analysis.explain import RECORD_LAYOUT
 from entra_kri.analysis.explain import explain as explain_kris
 from entra_kri.analysis.history import check_history, find_tenant_dir, kri_history
 from entra_kri.analysis.query import example_sql, examples, run_query
-from entra_kri.analysis.rows import render_csv, render_table
+from entra_kri.analysis.rows import render_csv, render_records, render_table
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.analysis.trend import render_trend, write_png
 from entra_kri.config import load_config
@@ -131,7 +132,8 @@ def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -
     notes.append(f"sql_sha256 {kri.sql_sha256}, tool_version {kri.tool_version}")
     title = (f"{kri.slug} = {kri.value} ({kri.status}{', degraded' if kri.degraded else ''})"
              f" in snapshot {explanation.snapshot.snapshot_id}")
-    click.echo(render_table(explanation.columns, explanation.rows, title=title, notes=notes),
+    layout = render_records if slug in RECORD_LAYOUT else render_table
+    click.echo(layout(explanation.columns, explanation.rows, title=title, notes=notes),
                nl=False)
 
 

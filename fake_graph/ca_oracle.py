@@ -1,6 +1,10 @@
 """`exact_coverage_gaps`: docs/ca-resolver.md's exact CA coverage, in plain Python.
 
-Written from the spec, independently of the SQL, for the end-to-end tests. It
+Written from the spec, independently of the SQL, by brute force: it enumerates
+every sign-in context (application x client app type x platform x location x
+user risk x sign-in risk x authentication flow) and asks whether some enabled
+policy that applies to the user admits it. The SQL reasons over classes of
+values and sets of policies instead; the two must agree. It
 reads the fake tenant's own objects and mirrors only what the capture can see:
 groups the fake answers (an id in `tenant.groups`; a group it does not know
 answers 404, so the resolver cannot read it) and authentication strengths (readable
@@ -9,8 +13,9 @@ with Policy.Read.All).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from enum import Enum
 
 from .tenant import FakeTenant, Json
@@ -25,12 +30,14 @@ KNOWN_METHODS = SECOND_FACTOR_ALONE | {
     "password", "voice", "hardwareoath", "softwareoath", "sms", "microsoftauthenticatorpush",
     "email", "x509certificatesinglefactor", "federatedsinglefactor", "qrcodepin",
 }
-ALL_CLIENT_APP_TYPES = frozenset({"browser", "mobileappsanddesktopclients",
-                                  "exchangeactivesync", "other"})
-KNOWN_CONDITIONS = frozenset({
+OTHER_APP, OTHER_PLATFORM, OTHER_LOCATION = "other app", "other platform", "other location"
+CLIENT_APP_TYPES = ("browser", "mobileappsanddesktopclients", "exchangeactivesync", "other")
+PLATFORMS = ("android", "ios", "windows", "macos", "linux", "windowsphone", OTHER_PLATFORM)
+RISK_LEVELS = ("none", "low", "medium", "high")
+FLOWS = ("devicecodeflow", "authenticationtransfer", "other flow")
+DECIDABLE_CONDITIONS = frozenset({
     "users", "applications", "clientAppTypes", "platforms", "locations", "userRiskLevels",
-    "signInRiskLevels", "servicePrincipalRiskLevels", "insiderRiskLevels", "devices",
-    "clientApplications", "authenticationFlows",
+    "signInRiskLevels", "authenticationFlows",
 })
 KNOWN_USER_SETTINGS = frozenset({
     "includeUsers", "excludeUsers", "includeGroups", "excludeGroups", "includeRoles",
@@ -70,9 +77,12 @@ class Directory:
     roles_by_user: dict[str, set[str]]  # user id -> role template ids held
     strengths: dict[str, list[str]]  # strength id -> allowed combinations
     strengths_readable: bool
+    # named location id -> isTrusted (False for a country location); absent: unknown
+    location_trust: dict[str, bool] = field(default_factory=dict)
 
 
-def _directory(tenant: FakeTenant, strengths_readable: bool) -> Directory:
+def _directory(tenant: FakeTenant, strengths_readable: bool,
+               locations_readable: bool) -> Directory:
     def users_in(members: Iterable[Json]) -> set[str]:
         return {m["id"].lower() for m in members if m.get("@odata.type") == USER_TYPE}
 
@@ -92,8 +102,19 @@ def _directory(tenant: FakeTenant, strengths_readable: bool) -> Directory:
                 roles.setdefault(holder, set()).add(template)
     strengths = {s["id"].lower(): list(s.get("allowedCombinations") or [])
                  for s in tenant.authentication_strength_policies}
+    trust = {loc["id"].lower(): location_trust(loc) for loc in tenant.named_locations}
     return Directory(readable, roles, strengths if strengths_readable else {},
-                     strengths_readable)
+                     strengths_readable,
+                     {k: v for k, v in trust.items() if v is not None and locations_readable})
+
+
+def location_trust(location: Json) -> bool | None:
+    """isTrusted of an ipNamedLocation; a countryNamedLocation is never trusted."""
+    kind = (location.get("@odata.type") or "").lower()
+    if kind.endswith("countrynamedlocation"):
+        return False
+    trusted = location.get("isTrusted")
+    return trusted if kind.endswith("ipnamedlocation") and isinstance(trusted, bool) else None
 
 
 def external_type(user: Json) -> str:
@@ -153,30 +174,6 @@ def _list_answer(users: Json, side: str, user: Json, directory: Directory) -> An
     return Answer.UNKNOWN if Answer.UNKNOWN in answers else Answer.NO
 
 
-def _all_apps(conditions: Json) -> bool:
-    apps = conditions.get("applications") or {}
-    if "all" not in _lower(apps.get("includeApplications")):
-        return False
-    return all(_empty(v) for k, v in apps.items()
-               if "@" not in k and k != "includeApplications"
-               and (not k.startswith("include") or k in (
-                   "includeUserActions", "includeAuthenticationContextClassReferences")))
-
-
-def _narrowing(name: str, value: object) -> bool:
-    if _empty(value):
-        return False
-    if name == "clientAppTypes":
-        kinds = _lower(value)  # type: ignore[arg-type]
-        return not ("all" in kinds or kinds >= ALL_CLIENT_APP_TYPES)
-    if name in ("platforms", "locations"):
-        assert isinstance(value, dict)
-        key = "Platforms" if name == "platforms" else "Locations"
-        return not ("all" in _lower(value.get(f"include{key}"))
-                    and not value.get(f"exclude{key}"))
-    return True
-
-
 def _combination_is_multifactor(combination: str) -> bool:
     methods = {m.strip().lower() for m in combination.split(",") if m.strip()}
     if not methods or methods - KNOWN_METHODS:
@@ -209,28 +206,135 @@ def _grant_guarantees_mfa(grant: Json | None, directory: Directory) -> bool:
     return controls == 1 and (built_in == ["mfa"] or strength_mfa)
 
 
-def covers(policy: Json, user: Json, directory: Directory) -> bool:
-    """Rules 1-6 and state = 'enabled'."""
+def _decidable(conditions: Json) -> bool:
+    """No clause that cannot be decided per sign-in context (ca-contexts: fail-safe)."""
+    apps = conditions.get("applications") or {}
+    undecidable_apps = any(
+        not _empty(v) for k, v in apps.items()
+        if "@" not in k and k not in ("includeApplications", "excludeApplications")
+        and (k in ("includeUserActions", "includeAuthenticationContextClassReferences")
+             or not k.startswith("include")))
+    return not undecidable_apps and all(
+        _empty(v) for k, v in conditions.items()
+        if "@" not in k and k not in DECIDABLE_CONDITIONS)
+
+
+def _items(values: object) -> set[str]:
+    if not isinstance(values, list):
+        return set()
+    return {str(v).strip().lower() for v in values if v is not None and str(v).strip()}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The values one policy admits, per dimension (a box of sign-in contexts)."""
+
+    dimensions: tuple[frozenset[str], ...]
+
+    def admits(self, context: tuple[str, ...]) -> bool:
+        return all(value in allowed for value, allowed in zip(context, self.dimensions,
+                                                               strict=True))
+
+
+def _scope(conditions: Json, apps: Iterable[str], locations: Iterable[str],
+           directory: Directory) -> Scope:
+    app_settings = conditions.get("applications") or {}
+    app_in = _items(app_settings.get("includeApplications"))
+    app_out = _items(app_settings.get("excludeApplications"))
+    kinds = _items(conditions.get("clientAppTypes"))
+    platforms = conditions.get("platforms") or {}
+    platform_in = _items(platforms.get("includePlatforms"))
+    platform_out = _items(platforms.get("excludePlatforms"))
+    where = conditions.get("locations") or {}
+    location_in = _items(where.get("includeLocations"))
+    location_out = _items(where.get("excludeLocations"))
+    user_risk = _items(conditions.get("userRiskLevels"))
+    sign_in_risk = _items(conditions.get("signInRiskLevels"))
+    methods = (conditions.get("authenticationFlows") or {}).get("transferMethods")
+    flows = _items(methods.split(",")) if isinstance(methods, str) else set()
+
+    def trust(location: str) -> bool | None:
+        return None if location == OTHER_LOCATION else directory.location_trust.get(location)
+
+    def platform_ok(value: str) -> bool:
+        included = not platform_in or "all" in platform_in or value in platform_in
+        unknown_out = bool(platform_out - set(PLATFORMS))
+        excluded = ("all" in platform_out or value in platform_out
+                    or (value == OTHER_PLATFORM and unknown_out))
+        return included and not excluded
+
+    def location_ok(value: str) -> bool:
+        included = (not location_in or "all" in location_in or value in location_in
+                    or ("alltrusted" in location_in and trust(value) is True))
+        excluded = ("all" in location_out or value in location_out
+                    or ("alltrusted" in location_out and trust(value) is not False))
+        return included and not excluded
+
+    return Scope((
+        frozenset(a for a in apps if ("all" in app_in or a in app_in)
+                  and not ("all" in app_out or a in app_out)),
+        frozenset(k for k in CLIENT_APP_TYPES if not kinds or "all" in kinds or k in kinds),
+        frozenset(p for p in PLATFORMS if platform_ok(p)),
+        frozenset(loc for loc in locations if location_ok(loc)),
+        frozenset(r for r in RISK_LEVELS if not user_risk or r in user_risk),
+        frozenset(r for r in RISK_LEVELS if not sign_in_risk or r in sign_in_risk),
+        frozenset(f for f in FLOWS if not flows or f in flows),
+    ))
+
+
+def contexts(policies: Iterable[Json]) -> Iterator[tuple[str, ...]]:
+    """Every sign-in context: apps and locations named by any policy, plus 'other'."""
+    apps, locations = _named_values(policies)
+    return itertools.product(sorted(apps), CLIENT_APP_TYPES, PLATFORMS, sorted(locations),
+                             RISK_LEVELS, RISK_LEVELS, FLOWS)
+
+
+def _named_values(policies: Iterable[Json]) -> tuple[set[str], set[str]]:
+    apps, locations = {OTHER_APP}, {OTHER_LOCATION}
+    for policy in policies:
+        conditions = policy.get("conditions") or {}
+        app_settings = conditions.get("applications") or {}
+        where = conditions.get("locations") or {}
+        for key in ("includeApplications", "excludeApplications"):
+            apps |= _items(app_settings.get(key)) - {"all", "none"}
+        for key in ("includeLocations", "excludeLocations"):
+            locations |= _items(where.get(key)) - {"all", "alltrusted"}
+    return apps, locations
+
+
+def applicable_scopes(policy: Json, user: Json, directory: Directory,
+                      all_policies: list[Json]) -> Scope | None:
+    """The contexts where `policy` requires MFA or blocks for `user`, or None (rules 1-6)."""
     conditions = policy.get("conditions") or {}
     users = conditions.get("users") or {}
-    return (
-        policy.get("state") == "enabled"
-        and bool(policy.get("id"))
-        and _list_answer(users, "include", user, directory) is Answer.YES
-        and _list_answer(users, "exclude", user, directory) is Answer.NO
-        and _all_apps(conditions)
-        and not any(_narrowing(k, v) for k, v in conditions.items()
-                    if "@" not in k and k not in ("users", "applications"))
-        and all(k in KNOWN_CONDITIONS or "@" in k or _empty(v) for k, v in conditions.items())
-        and _grant_guarantees_mfa(policy.get("grantControls"), directory)
-    )
+    if not (policy.get("id")
+            and _list_answer(users, "include", user, directory) is Answer.YES
+            and _list_answer(users, "exclude", user, directory) is Answer.NO
+            and _decidable(conditions)
+            and _grant_guarantees_mfa(policy.get("grantControls"), directory)):
+        return None
+    apps, locations = _named_values(all_policies)
+    return _scope(conditions, apps, locations, directory)
+
+
+def is_covered(user: Json, policies: list[Json], directory: Directory, *,
+               states: tuple[str, ...] = ("enabled",)) -> bool:
+    """ca-contexts: in every context some policy in `states` that applies requires MFA."""
+    scopes = [scope for p in policies if p.get("state") in states
+              if (scope := applicable_scopes(p, user, directory, policies)) is not None]
+    return all(any(s.admits(c) for s in scopes) for c in contexts(policies))
+
+
+def covers(policy: Json, user: Json, directory: Directory) -> bool:
+    """`policy` alone covers `user` in every sign-in context."""
+    return is_covered(user, [policy], directory)
 
 
 def exact_coverage_gaps(tenant: FakeTenant, members: list[Json], *, policies_readable: bool,
-                        strengths_readable: bool) -> int:
+                        strengths_readable: bool, locations_readable: bool = True) -> int:
     """entra_ca_coverage_gaps_exact for `members` (the enabled members)."""
     if not policies_readable:
         return len(members)
-    directory = _directory(tenant, strengths_readable)
-    return sum(1 for u in members
-               if not any(covers(p, u, directory) for p in tenant.ca_policies))
+    directory = _directory(tenant, strengths_readable, locations_readable)
+    policies = list(tenant.ca_policies)
+    return sum(1 for u in members if not is_covered(u, policies, directory))

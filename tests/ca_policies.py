@@ -11,7 +11,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from entra_kri.analysis.compute import connect
+from entra_kri.analysis.compute import connect, materialize_for
 
 from entra_kri.snapshot.validate import open_snapshot
 from tests.snapshot_builder import user
@@ -166,7 +166,10 @@ def b2b_member(user_id: str, *, upn: bool = True, invitation: bool = True,
 def evaluations(snapshot: Path) -> dict[tuple[str, str], Json]:
     """(user id, policy id) -> the resolver's evaluation row."""
     with connect(open_snapshot(snapshot)) as con:
-        cursor = con.execute("select * from int_ca_user_policy_evaluations")
+        con.execute("set variable ca_evaluate_every_member = true")
+        sql = "select * from int_ca_user_policy_evaluations"
+        materialize_for(con, sql)
+        cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description]
         rows = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
     return {(r["user_id"], r["policy_id"]): r for r in rows}

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from entra_kri.analysis.compute import connect
+from entra_kri.analysis.compute import connect, deferred_relations, materialize_for
 
 from entra_kri.snapshot.validate import open_snapshot
 from tests.snapshot_builder import build_snapshot, group_member, role_member, user
@@ -11,6 +11,7 @@ from tests.snapshot_builder import build_snapshot, group_member, role_member, us
 
 def query(path, sql):
     with connect(open_snapshot(path)) as con:
+        materialize_for(con, sql)
         return con.execute(sql).fetchall()
 
 
@@ -84,8 +85,11 @@ def test_empty_snapshot_gives_every_view_its_shape(tmp_path):
     path = build_snapshot(tmp_path)
     views = query(path, "select view_name from duckdb_views() where not internal "
                         "union all select table_name from duckdb_tables()")
+    # The sign-in contexts exist without policies: the fixed domains, one class each.
     expected = {"stg_manifest": 1, "stg_collections": 12, "int_source_refusals": 5,
-                "int_kri_duplicate_warnings": 8}
+                "int_kri_duplicate_warnings": 8, "int_ca_context_values": 24,
+                "int_ca_context_classes": 7, "int_ca_contexts": 1}
+    views += [(name,) for name in sorted(deferred_relations())]
     assert len(views) > 20
     for (view,) in views:
         assert query(path, f"select count(*) from {view}") == [(expected.get(view, 0),)], view

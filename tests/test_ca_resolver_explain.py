@@ -53,6 +53,15 @@ def test_rows_are_the_uncovered_users_and_count_the_value(tmp_path):
     assert [r["id"] for r in explanation.rows] == ["bob", "carol", "dan"]
 
 
+def test_each_row_names_its_uncovered_contexts(tmp_path):
+    """explain: the uncovered contexts, one line per group; iOS alone leaves the rest."""
+    rows = {r["id"]: r for r in explained(tmp_path).rows}
+    assert rows["bob"]["uncovered"] == ["any client app; any platform; any location; any risk"]
+    assert rows["carol"]["uncovered"] == [
+        "any client app; platform android or windows or macOS or linux or windowsPhone or "
+        "other platform; any location; any risk"]
+
+
 def test_each_candidate_policy_gives_its_first_failed_rule(tmp_path):
     rows = {r["id"]: r for r in explained(tmp_path).rows}
     assert rows["bob"]["policies"] == [
@@ -61,7 +70,7 @@ def test_each_candidate_policy_gives_its_first_failed_rule(tmp_path):
     ]
     assert rows["carol"]["policies"] == [
         "'MFA for all': excluded via excludeUsers",
-        "'MFA on iOS': condition on platforms",
+        "'MFA on iOS': applies only to platform iOS",
         "'MFA or compliant': grant: OR with compliantDevice",
         "'MFA pilot': report-only",
     ]
@@ -77,7 +86,7 @@ def test_a_user_no_policy_includes_says_so(tmp_path):
 
 def test_an_excluded_user_is_still_a_candidate(tmp_path):
     dan = next(r for r in explained(tmp_path).rows if r["id"] == "dan")
-    assert dan["reason"] == "no enabled policy guarantees MFA on every sign-in"
+    assert dan["reason"] == "no enabled policy requires MFA or blocks in every sign-in context"
     assert dan["policies"] == ["'MFA for all': excluded via excludeUsers"]
 
 
@@ -124,5 +133,16 @@ def test_cli_json(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["value"] == len(data["rows"]) == 3
-    assert data["columns"] == ["id", "user_principal_name", "reason", "policies",
+    assert data["columns"] == ["id", "user_principal_name", "reason", "uncovered", "policies",
                                "covered_if_enforced", "depends_on_unread"]
+
+
+def test_cli_table_is_one_block_per_user_within_120_columns(tmp_path):
+    """explain: readable at 120 columns: a block per user, a line per context group."""
+    path = build_snapshot(tmp_path, **SNAPSHOT)
+    result = CliRunner().invoke(cli, ["explain", str(path), SLUG])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 120
+    assert "    - any client app; any platform; any location; any risk" in lines
+    assert sum(line.startswith("id: ") for line in lines) == 3

@@ -195,92 +195,97 @@ CASES = [
     Case("include_unknown_users_setting_ignored",
          "principle: an unclear inclusion does not include, but cannot narrow All", True,
          policy={"users": {"includeAgents": ["agent-1"]}}, off_schema=True),
-    # -- rule 3: all cloud apps ------------------------------------------------------------
-    Case("apps_office365", "3: includeApplications contains All", False,
-         "applications: not all cloud apps (Office365)",
+    # -- scope (applications): where the policy applies, was rule 3 -------------------
+    Case("apps_office365", "scope: includeApplications contains All", False,
+         "applies only to app Office365",
          policy={"applications": {"includeApplications": ["Office365"]}}),
-    Case("apps_exclusion", "3: no excludeApplications", False,
-         "applications: app exclusion (00000003-0000-0000-c000-000000000000)",
+    Case("apps_exclusion", "scope: no excludeApplications", False,
+         "applies only to app Office365 or other app",
          policy={"applications": {
              "excludeApplications": ["00000003-0000-0000-c000-000000000000"]}}),
-    Case("apps_filter", "3: no applicationFilter", False, "applications: application filter",
+    Case("apps_filter", "scope: no applicationFilter", False,
+         "applications: application filter: applies to no sign-in (fai*",
          policy={"applications": {"applicationFilter": {
              "mode": "exclude", "rule": 'CustomSecurityAttribute.App_Tier -eq "Low"'}}}),
-    Case("apps_user_action", "3: no user actions", False,
-         "applications: not all cloud apps (none included)",
+    Case("apps_user_action", "scope: no user actions", False,
+         "applications: user actions (urn:user:registersecurityinfo): *",
          policy={"applications": {"includeApplications": [],
                                   "includeUserActions": ["urn:user:registersecurityinfo"]}}),
-    Case("apps_user_action_beside_all", "3: no user actions, even beside All", False,
-         "applications: user actions (urn:user:registerdevice)",
+    Case("apps_user_action_beside_all", "scope: no user actions, even beside All", False,
+         "applications: user actions (urn:user:registerdevice): applie*",
          policy={"applications": {"includeUserActions": ["urn:user:registerdevice"]}}),
-    Case("apps_authentication_context", "3: no authentication contexts", False,
-         "applications: authentication contexts (c1)",
+    Case("apps_authentication_context", "scope: no authentication contexts", False,
+         "applications: authentication contexts (c1): applies to no si*",
          policy={"applications": {"includeAuthenticationContextClassReferences": ["c1"]}}),
-    Case("apps_missing", "3: no applications condition: includeApplications lacks All",
-         False, "applications: not all cloud apps (none included)",
+    Case("apps_missing", "scope: no applications condition: includeApplications lacks All",
+         False, "applies to no sign-in (no app admitted)",
          policy={"conditions": {"applications": ...}}),
-    # -- rule 4: no narrowing condition ----------------------------------------------------
-    Case("client_app_types_all", "4: clientAppTypes = ['all'] does not narrow", True),
-    Case("client_app_types_four", "4: clientAppTypes listing all four types does not narrow",
+    # -- scope (conditions): narrower than every sign-in, was rule 4 ------------------
+    Case("client_app_types_all", "scope: clientAppTypes = ['all'] does not narrow", True),
+    Case("client_app_types_four", "scope: clientAppTypes listing all four types does not narrow",
          True, policy={"conditions": {"clientAppTypes": [
              "browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "other"]}}),
-    Case("client_app_types_empty", "4: an empty condition does not narrow", True,
+    Case("client_app_types_empty", "scope: an empty condition does not narrow", True,
          policy={"conditions": {"clientAppTypes": []}}),
-    Case("client_app_types_legacy_only", "4: any other client app types narrow", False,
-         "condition on clientAppTypes",
+    Case("client_app_types_legacy_only", "scope: any other client app types narrow", False,
+         "applies only to client app exchangeActiveSync or other",
          policy={"conditions": {"clientAppTypes": ["exchangeActiveSync", "other"]}}),
-    Case("platforms_all", "4: platforms including all with nothing excluded: not narrowing",
+    Case("platforms_all", "scope: platforms including all with nothing excluded: not narrowing",
          True, policy={"conditions": {"platforms": {"includePlatforms": ["all"],
                                                     "excludePlatforms": []}}}),
-    Case("platforms_empty", "4: an empty platforms condition does not narrow", True,
+    Case("platforms_empty", "scope: an empty platforms condition does not narrow", True,
          policy={"conditions": {"platforms": {"includePlatforms": [],
                                               "excludePlatforms": []}}}),
-    Case("platforms_all_but_one", "4: platforms all with an exclusion narrows", False,
-         "condition on platforms",
+    Case("platforms_all_but_one", "scope: platforms all with an exclusion narrows", False,
+         "applies only to platform android or iOS or windows or macOS *",
          policy={"conditions": {"platforms": {"includePlatforms": ["all"],
                                               "excludePlatforms": ["linux"]}}}),
-    Case("platforms_some", "4: any other platforms narrow", False, "condition on platforms",
+    Case("platforms_some", "scope: any other platforms narrow", False,
+         "applies only to platform android or iOS",
          policy={"conditions": {"platforms": {"includePlatforms": ["iOS", "android"],
                                               "excludePlatforms": []}}}),
-    Case("locations_all", "4: locations including All with nothing excluded: not narrowing",
+    Case("locations_all", "scope: locations including All with nothing excluded: not narrowing",
          True, policy={"conditions": {"locations": {"includeLocations": ["All"],
                                                     "excludeLocations": []}}}),
-    Case("locations_all_but_trusted", "4: locations All excluding AllTrusted narrows", False,
-         "condition on locations",
+    Case("locations_all_but_trusted", "scope: locations All excluding AllTrusted narrows", False,
+         "applies to no sign-in (no location admitted)",
          policy={"conditions": {"locations": {"includeLocations": ["All"],
                                               "excludeLocations": ["AllTrusted"]}}}),
-    Case("locations_named", "4: any other locations narrow", False, "condition on locations",
+    Case("locations_named", "scope: any other locations narrow", False,
+         "applies only to location loc-1",
          policy={"conditions": {"locations": {"includeLocations": ["loc-1"],
                                               "excludeLocations": []}}}),
-    Case("user_risk", "4: any user risk levels narrow", False, "condition on userRiskLevels",
+    Case("user_risk", "scope: any user risk levels narrow", False,
+         "applies only to user risk high",
          policy={"conditions": {"userRiskLevels": ["high"]}}),
-    Case("sign_in_risk", "4: any sign-in risk levels narrow", False,
-         "condition on signInRiskLevels",
+    Case("sign_in_risk", "scope: any sign-in risk levels narrow", False,
+         "applies only to sign-in risk medium or high",
          policy={"conditions": {"signInRiskLevels": ["medium", "high"]}}),
-    Case("service_principal_risk", "4: any service principal risk levels narrow", False,
-         "condition on servicePrincipalRiskLevels",
+    Case("service_principal_risk", "scope: any service principal risk levels narrow", False,
+         "condition on servicePrincipalRiskLevels: applies to no sign-*",
          policy={"conditions": {"servicePrincipalRiskLevels": ["high"]}}),
-    Case("insider_risk", "4: any insider risk levels narrow", False,
-         "condition on insiderRiskLevels",
+    Case("insider_risk", "scope: any insider risk levels narrow", False,
+         "condition on insiderRiskLevels: applies to no sign-in (fail-*",
          policy={"conditions": {"insiderRiskLevels": "elevated"}}),
-    Case("device_filter", "4: a device filter narrows", False, "condition on devices",
+    Case("device_filter", "scope: a device filter narrows", False,
+         "condition on devices: applies to no sign-in (fail-safe)",
          policy={"conditions": {"devices": {"deviceFilter": {
              "mode": "exclude", "rule": 'device.trustType -eq "ServerAD"'}}}}),
-    Case("devices_without_filter", "4: devices with a null filter is empty: not narrowing",
+    Case("devices_without_filter", "scope: devices with a null filter is empty: not narrowing",
          True, policy={"conditions": {"devices": {"deviceFilter": None}}}),
-    Case("client_applications", "4: clientApplications narrow", False,
-         "condition on clientApplications",
+    Case("client_applications", "scope: clientApplications narrow", False,
+         "condition on clientApplications: applies to no sign-in (fail*",
          policy={"conditions": {"clientApplications": {
              "includeServicePrincipals": ["sp-1"], "excludeServicePrincipals": [],
              "servicePrincipalFilter": None}}}),
-    Case("authentication_flows", "4: authentication flows narrow", False,
-         "condition on authenticationFlows",
+    Case("authentication_flows", "scope: authentication flows narrow", False,
+         "applies only to flow deviceCodeFlow",
          policy={"conditions": {"authenticationFlows": {"transferMethods": "deviceCodeFlow"}}}),
-    Case("unknown_condition", "4: any condition the resolver does not know narrows", False,
-         "condition on times (not modelled)",
+    Case("unknown_condition", "scope: any condition the resolver does not know narrows", False,
+         "condition on times (not modelled): applies to no sign-in (fa*",
          policy={"conditions": {"times": {"allDays": False, "startTime": "08:00"}}},
          off_schema=True),
-    Case("unknown_condition_null", "4: ... but an absent or null one does not", True,
+    Case("unknown_condition_null", "scope: ... but an absent or null one does not", True,
          policy={"conditions": {"times": None, "deviceStates": {}}}, off_schema=True),
     # -- rule 5: grant guarantees MFA ------------------------------------------------------
     Case("grant_or_mfa_alone", "5: under OR, the only control is mfa", True),
@@ -453,7 +458,8 @@ def test_the_table_covers_every_clause():
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_rule(case: Case, resolved: dict[tuple[str, str], Json]) -> None:
     row = resolved[(case.user_id, case.policy_id)]
-    assert row["covers"] is case.covers, (case.rule, row["reason"])
+    # An enabled policy that applies to the user on every sign-in has no reason.
+    assert (row["reason"] is None) is case.covers, (case.rule, row["reason"])
     if case.reason is None:
         assert row["reason"] is None and row["failed_rule"] is None
     elif case.reason.endswith("*"):
@@ -464,14 +470,13 @@ def test_rule(case: Case, resolved: dict[tuple[str, str], Json]) -> None:
         assert row["is_candidate"] is case.candidate
 
 
-def test_report_only_would_cover_if_enforced(resolved: dict[tuple[str, str], Json]) -> None:
-    """explain: a user who would be covered if a report-only policy were enforced."""
-    assert resolved[("u-state_report_only", "p-state_report_only")][
-        "would_cover_if_enforced"] is True
-    assert resolved[("u-state_disabled", "p-state_disabled")][
-        "would_cover_if_enforced"] is False
+def test_a_report_only_policy_applies_but_does_not_cover(
+        resolved: dict[tuple[str, str], Json]) -> None:
+    """explain: report-only policies apply (they would cover if enforced), never cover."""
+    assert resolved[("u-state_report_only", "p-state_report_only")]["applies"] is True
+    assert resolved[("u-state_disabled", "p-state_disabled")]["applies"] is True
     excluded = resolved[("u-state_report_only_and_excluded", "p-state_report_only_and_excluded")]
-    assert excluded["would_cover_if_enforced"] is False
+    assert excluded["applies"] is False
 
 
 def _validator(name: str, lenient: bool) -> jsonschema.Draft202012Validator:

@@ -1,68 +1,87 @@
 -- entra_ca_coverage_gaps_exact
--- Grain: one row per enabled member that no enabled Conditional Access policy
--- guarantees MFA on every sign-in (the KRI value is the row count); every enabled
--- member when the policies were refused.
--- Inputs: stg_users, int_ca_user_policy_evaluations, int_source_refusals.
--- Rule (docs/ca-resolver.md, "explain"): for each policy that was a candidate (it
--- includes the user, or the snapshot cannot tell whether it does), the first rule
--- that failed, as "'<policy>': <reason>", with the policy's state when it is not
--- enabled and the reason does not already say so; and the report-only policies that
--- would cover the user if they were enforced.
+-- Grain: one row per enabled member left uncovered in some sign-in context (the KRI
+-- value is the row count); every enabled member when the policies were refused.
+-- Inputs: stg_users, int_ca_user_policy_sets, int_ca_set_coverage,
+-- int_ca_set_uncovered_groups, int_ca_user_policy_evaluations, int_ca_coverage_policies,
+-- int_ca_policy_list_items, int_source_refusals.
+-- Rule (docs/ca-resolver.md, "explain"): the uncovered contexts, one line per group;
+-- for each candidate policy (it includes the user, or the snapshot cannot tell) why it
+-- does not cover them: the first rule that failed, as "'<policy>': <reason>", with the
+-- policy's state when it is not enabled and the reason does not already say so; the
+-- report-only policies whose enforcement would cover the user (covered_if_enforced);
+-- and a note when 'other location' is open beside a policy that excludes AllTrusted
+-- (MFA trusted IPs are not readable through Graph).
 with
 refusal as (
-    select is_refused from int_source_refusals where source = 'conditional_access_policies'
+    select is_refused
+    from int_source_refusals
+    where source = 'conditional_access_policies'
 ),
 
-evaluations as materialized (
-    select
-        user_id,
-        policy_id,
-        policy_display_name,
-        state,
-        failed_rule,
-        reason,
-        covers,
-        would_cover_if_enforced,
-        is_candidate,
-        depends_on_unread
-    from int_ca_user_policy_evaluations
-),
-
-covered as (
-    select distinct user_id
-    from evaluations
-    where covers
-),
-
-uncovered_members as (
+uncovered_members as materialized (
     select
         u.user_id,
-        u.user_principal_name
+        u.user_principal_name,
+        s.set_key
     from stg_users as u
+    inner join int_ca_user_policy_sets as p
+        on p.user_id = u.user_id
+    inner join int_ca_set_coverage as s
+        on s.set_key = p.set_key
     cross join refusal
     where u.is_enabled_member
-        and (refusal.is_refused
-            or not exists (select 1 from covered as c where c.user_id = u.user_id))
+        and (refusal.is_refused or s.uncovered_contexts > 0)
+),
+
+groups as (
+    select
+        set_key,
+        list(uncovered order by uncovered) as uncovered,
+        bool_or(uncovered like '%other location%') as other_location_open
+    from int_ca_set_uncovered_groups
+    group by set_key
+),
+
+excludes_all_trusted as (
+    select distinct policy_id
+    from int_ca_policy_list_items
+    where kind = 'location'
+        and side = 'exclude'
+        and item_key = 'alltrusted'
 ),
 
 candidates as (
     select
-        user_id,
+        e.user_id,
         list(
-            '''' || policy_display_name || ''': ' || reason
+            '''' || e.policy_display_name || ''': ' || e.reason
             || case
-                when state = 'enabled' or failed_rule is null then ''
-                when state = 'enabledForReportingButNotEnforced' then ' (policy report-only)'
-                else ' (policy ' || coalesce(state, 'without state') || ')'
+                when e.state = 'enabled' or e.failed_rule is null then ''
+                when e.state = 'enabledForReportingButNotEnforced' then ' (policy report-only)'
+                else ' (policy ' || coalesce(e.state, 'without state') || ')'
             end
-            order by policy_display_name, policy_id
+            order by e.policy_display_name, e.policy_id
         ) as policies,
-        list(policy_display_name order by policy_display_name, policy_id)
-            filter (where would_cover_if_enforced) as covered_if_enforced,
-        bool_or(depends_on_unread) as depends_on_unread
-    from evaluations
-    where is_candidate
-    group by user_id
+        bool_or(e.depends_on_unread) as depends_on_unread,
+        bool_or(e.applies and x.policy_id is not null) as excludes_trusted
+    from int_ca_user_policy_evaluations as e
+    semi join uncovered_members as m
+        on m.user_id = e.user_id
+    left join excludes_all_trusted as x
+        on x.policy_id = e.policy_id
+    where e.is_candidate
+    group by e.user_id
+),
+
+if_enforced as (
+    select
+        s.set_key,
+        list(c.display_name order by c.display_name, c.policy_id) as covered_if_enforced
+    from int_ca_set_coverage as s
+    cross join unnest(s.covered_if_enforced_ids) as t (policy_id)
+    inner join int_ca_coverage_policies as c
+        on c.policy_id = t.policy_id
+    group by s.set_key
 )
 
 select
@@ -71,13 +90,28 @@ select
     case
         when refusal.is_refused then 'Conditional Access policies refused (fail-safe)'
         when c.user_id is null then 'no policy includes this user'
-        else 'no enabled policy guarantees MFA on every sign-in'
+        else 'no enabled policy requires MFA or blocks in every sign-in context'
+    end
+    || case
+        when not refusal.is_refused and g.other_location_open and c.excludes_trusted
+            then '; other location counts as possibly trusted: MFA trusted IPs (legacy '
+            || 'MFA settings) are not readable through Graph'
+        else ''
     end as reason,
+    case when refusal.is_refused then []::varchar[] else coalesce(g.uncovered, []) end
+        as uncovered,
     coalesce(c.policies, []::varchar[]) as policies,
-    coalesce(c.covered_if_enforced, []::varchar[]) as covered_if_enforced,
+    case
+        when refusal.is_refused then []::varchar[]
+        else coalesce(f.covered_if_enforced, []::varchar[])
+    end as covered_if_enforced,
     coalesce(c.depends_on_unread, false) as depends_on_unread
 from uncovered_members as m
 cross join refusal
+left join groups as g
+    on g.set_key = m.set_key
 left join candidates as c
     on c.user_id = m.user_id
+left join if_enforced as f
+    on f.set_key = m.set_key
 order by m.user_principal_name, m.user_id

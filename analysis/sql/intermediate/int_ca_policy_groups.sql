@@ -1,7 +1,8 @@
 -- int_ca_policy_groups
 -- Grain: one row per (policy, side, group) for each group a policy names in
 -- includeGroups (side include) or excludeGroups (side exclude).
--- Inputs: stg_ca_policy_documents, stg_ca_group_reads, stg_collections.
+-- Inputs: stg_ca_policy_documents, int_ca_policy_list_items, stg_ca_group_reads,
+-- stg_collections.
 -- Output: the policy's name and state; the group's id lower-cased (as every id the
 -- resolver compares) and its name (from its read, else its id as the policy spells
 -- it: an id 'All' is a group id, not the keyword all), whether its transitive
@@ -10,32 +11,20 @@
 -- depends on for". A group never asked for is unread too (a snapshot from before the
 -- ca_group_members collection existed).
 with
-policies as materialized (
-    select
-        policy_id,
-        display_name,
-        state,
-        json_extract_string(conditions, '$.users.includeGroups[*]') as include_groups,
-        json_extract_string(conditions, '$.users.excludeGroups[*]') as exclude_groups
+policies as (
+    select policy_id, display_name, state
     from stg_ca_policy_documents
-),
-
-named as (
-    select policy_id, 'include' as side, unnest(include_groups) as group_ref
-    from policies
-    union all
-    select policy_id, 'exclude', unnest(exclude_groups)
-    from policies
 ),
 
 referenced as (
     select
         policy_id,
         side,
-        lower(group_ref) as group_id,
-        min(group_ref) as group_ref
-    from named
-    group by policy_id, side, lower(group_ref)
+        item_key as group_id,
+        min(item) as group_ref
+    from int_ca_policy_list_items
+    where kind = 'groups'
+    group by policy_id, side, item_key
 ),
 
 reads as (

@@ -1,30 +1,41 @@
 -- int_ca_user_policy_evaluations
--- Grain: one row per (enabled member, Conditional Access policy).
--- Inputs: stg_users, int_ca_policy_users, int_ca_policy_groups,
--- int_ca_user_policy_matches, int_ca_policy_requirements.
--- Rule (docs/ca-resolver.md, "A policy covers a user when all hold"), in the order
--- the rules are listed, the first that fails being the reason:
+-- Grain: one row per (enabled member left uncovered, Conditional Access policy).
+-- Inputs: stg_users, int_ca_user_policy_sets, int_ca_set_coverage, int_ca_policy_users,
+-- int_ca_policy_groups, int_ca_user_policy_matches, int_ca_policy_requirements.
+-- Rule (docs/ca-resolver.md, "The rule"), in this order, the
+-- first that fails being the reason:
 --   1 included: includeUsers All, or a certain match on the include side; an
 --     uncertain match or an unread include group does not include (reason says so);
 --   2 not excluded: excludeUsers All, any exclude match (certain or not: "an unclear
 --     exclusion excludes"), an unread exclude group, or a users setting the resolver
 --     does not know that is not an include* one;
---   3, 4, 5/6: the policy-level rules (int_ca_policy_requirements).
--- A policy whose rules all hold covers the user only if its state is 'enabled':
--- report-only and disabled policies never cover (reason 'report-only', 'disabled').
--- Output: failed_rule (null when rules 1-6 hold), reason, covers,
--- would_cover_if_enforced (report-only and rules 1-6 hold), is_candidate (included,
--- or inclusion undecided), depends_on_unread (the reason is data that could not be
--- read: a group or an authentication strength).
+--   3, 4, 5/6: the policy-level reasons (int_ca_policy_requirements: no id, applies
+--     to no sign-in context, grant).
+-- A policy for which all of these hold applies to the user in the contexts of its
+-- scope; it covers them there only if its state is 'enabled' (reason 'report-only',
+-- 'disabled'), and an enabled one that is not everywhere says where it applies.
+-- Output: failed_rule (null when all hold), reason (null only for an enabled policy
+-- that applies to the user on every sign-in), applies (all hold, whatever the state),
+-- is_candidate (included, or inclusion undecided), depends_on_unread (the reason is
+-- data that could not be read: a group or an authentication strength).
+-- Only explain reads it, for the members left uncovered in some context, so only they
+-- are evaluated (users x policies for everyone would dominate explain's cost); set the
+-- variable ca_evaluate_every_member to true to evaluate every enabled member.
 with
 members as (
     select
-        user_id,
-        lower(user_id) as user_key,
-        user_principal_name,
-        display_name
-    from stg_users
-    where is_enabled_member
+        u.user_id,
+        lower(u.user_id) as user_key,
+        u.user_principal_name,
+        u.display_name
+    from stg_users as u
+    inner join int_ca_user_policy_sets as p
+        on p.user_id = u.user_id
+    inner join int_ca_set_coverage as s
+        on s.set_key = p.set_key
+    where u.is_enabled_member
+        and (s.uncovered_contexts > 0
+            or coalesce(getvariable('ca_evaluate_every_member'), false))
 ),
 
 matches as materialized (
@@ -81,7 +92,8 @@ policies as (
         g.exclude_unread,
         r.failed_rule as policy_failed_rule,
         r.reason as policy_reason,
-        r.depends_on_unread as policy_depends_on_unread
+        r.depends_on_unread as policy_depends_on_unread,
+        r.scope
     from int_ca_policy_users as u
     inner join int_ca_policy_requirements as r
         on r.policy_id = u.policy_id
@@ -113,7 +125,8 @@ evaluated as (
             as exclusion_is_unread,
         p.policy_failed_rule,
         p.policy_reason,
-        p.policy_depends_on_unread
+        p.policy_depends_on_unread,
+        p.scope
     from members as m
     cross join policies as p
     left join include_matches as i
@@ -149,7 +162,8 @@ judged as (
             when not is_included then inclusion_is_unread
             when exclusion is not null then exclusion_is_unread
             else policy_depends_on_unread
-        end as depends_on_unread
+        end as depends_on_unread,
+        scope
     from evaluated
 )
 
@@ -169,10 +183,10 @@ select
             when 'disabled' then 'disabled'
             else 'state ' || coalesce(state, 'null')
         end
+        || case when scope = 'every sign-in' then '' else ', applies only to ' || scope end,
+        case when scope <> 'every sign-in' then 'applies only to ' || scope end
     ) as reason,
-    failed_rule is null and state = 'enabled' as covers,
-    failed_rule is null and state = 'enabledForReportingButNotEnforced'
-        as would_cover_if_enforced,
+    failed_rule is null as applies,
     is_included or unsure_inclusion is not null as is_candidate,
     coalesce(depends_on_unread, false) as depends_on_unread
 from judged

@@ -2,8 +2,8 @@
 -- Grain: one row per (user, policy, side, path, detail): a way a user falls under a
 -- policy's include (side include) or exclude (side exclude) lists, other than 'All'
 -- (a per-policy flag in int_ca_policy_users) and unread groups (int_ca_policy_groups).
--- Inputs: int_ca_policy_users, int_ca_policy_groups, stg_ca_group_members,
--- int_privileged_users, int_ca_user_guest_types.
+-- Inputs: int_ca_policy_list_items, int_ca_policy_users, int_ca_policy_groups,
+-- stg_ca_group_members, int_privileged_users, int_ca_user_guest_types.
 -- Rule (docs/ca-resolver.md rules 1 and 2): the user's id is listed; a group in the
 -- list contains the user transitively; the user holds an activated directory role
 -- whose roleTemplateId is listed, directly or through a role-assignable group
@@ -18,10 +18,6 @@ with
 policy_users as materialized (
     select
         policy_id,
-        include_users,
-        exclude_users,
-        include_roles,
-        exclude_roles,
         include_guest_types,
         include_guest_tenants_all,
         includes_legacy_guests,
@@ -29,14 +25,6 @@ policy_users as materialized (
         exclude_guest_tenants_all,
         excludes_legacy_guests
     from int_ca_policy_users
-),
-
-listed as (
-    select policy_id, 'include' as side, unnest(include_users) as user_key
-    from policy_users
-    union all
-    select policy_id, 'exclude', unnest(exclude_users)
-    from policy_users
 ),
 
 by_user_list as (
@@ -48,7 +36,11 @@ by_user_list as (
         1 as path_rank,
         side || 'Users' as detail,
         true as is_certain
-    from listed
+    from (
+        select policy_id, side, item_key as user_key
+        from int_ca_policy_list_items
+        where kind = 'users'
+    ) as listed
     where user_key not in ('all', 'none', 'guestsorexternalusers')
 ),
 
@@ -68,14 +60,6 @@ by_group as (
         and m.member_type = 'user'
 ),
 
-roles as (
-    select policy_id, 'include' as side, unnest(include_roles) as role_template_id
-    from policy_users
-    union all
-    select policy_id, 'exclude', unnest(exclude_roles)
-    from policy_users
-),
-
 by_role as (
     select distinct
         lower(p.user_id) as user_key,
@@ -86,9 +70,10 @@ by_role as (
         'role ' || coalesce(p.role_display_name, p.role_template_id)
         || coalesce(' through group ' || p.via_group_display_name, '') as detail,
         true as is_certain
-    from roles as r
+    from int_ca_policy_list_items as r
     inner join int_privileged_users as p
-        on lower(p.role_template_id) = r.role_template_id
+        on lower(p.role_template_id) = r.item_key
+    where r.kind = 'roles'
 ),
 
 external_users as (
