@@ -76,7 +76,7 @@ def render_records(
 
     For rows whose cells hold several long lines (the exact CA explain's uncovered
     contexts and candidate policies) a table of narrow columns is unreadable.
-    Characters that are not printable are shown as '?'.
+    Text goes through entra_kri.tenant_text.visible.
     """
     lines: list[str] = [title, ""] if title else []
     for row in rows:
@@ -97,6 +97,6 @@ def render_records(
 
 
 def _wrapped(text: str, indent: str, width: int) -> list[str]:
-    printable = "".join(ch if ch.isprintable() else "?" for ch in text)
+    printable = visible(text)
     return textwrap.wrap(printable, width, subsequent_indent=indent, break_on_hyphens=False,
                          break_long_words=True) or [printable]
