@@ -78,9 +78,10 @@ KRIS: tuple[Kri, ...] = (
         "(the original heuristic, kept for comparability)"),
     Kri("entra_ca_coverage_gaps_exact", "Members outside MFA Conditional Access (exact)",
         "ca_gaps_exact", "count", Threshold(warn=None, breach=1),
-        "enabled members for whom no enabled policy guarantees MFA on every sign-in, "
-        "resolved per user through groups, roles, guest types, app scope, conditions and "
-        "grant controls"),
+        "enabled members left without MFA or block in some sign-in context (app, client app "
+        "type, platform, location, user risk, sign-in risk, flow), every enabled "
+        "policy that applies counting together as Entra enforces them; resolved per user "
+        "through groups, roles, guest types and grant controls"),
     Kri("entra_guest_account_count", "Guest accounts", "guests", "count",
         Threshold(warn=100, breach=500), "guest accounts, enabled or not"),
     Kri("entra_failed_signins_24h", "Failed sign-ins in the last 24 h", "failed_24h", "count",
