@@ -1,4 +1,4 @@
-"""Scheduled operation: `run` (snapshot + KRIs + history), `runs` and `prune`."""
+"""Scheduled operation: `run` (snapshot + KRIs + history), `runs`, `prune` and `gc`."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from entra_kri.analysis.history import kri_history
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
-from entra_kri.lock import tenant_lock
+from entra_kri.lock import LockedError, tenant_lock
 from entra_kri.options import config_option, format_option
 from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
+from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
+from entra_kri.snapshot.storage import LOCAL
 from entra_kri.snapshot.tree import tenant_dirs
 from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter.http import RequestStats
@@ -191,6 +193,27 @@ def prune_command(root: Path, keep_daily: int, keep_monthly: int, dry_run: bool)
                        f"{'would prune' if dry_run else 'pruned'} {len(plan.prune)}")
 
 
+@click.command()
+@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+def gc(root: Path, dry_run: bool) -> None:
+    """Remove what killed captures left under ROOT: files without a manifest, unfinished uploads."""
+    storage = LOCAL
+    verb = "would remove" if dry_run else "removed"
+    for tenant_dir in tenant_dirs(root, storage):
+        try:
+            with tenant_lock(tenant_dir):
+                leftovers = find_leftovers(tenant_dir, storage)
+                for leftover in leftovers:
+                    if not dry_run:
+                        remove_leftover(leftover, storage)
+                    click.echo(visible(f"{verb} {leftover.what} {leftover.path}"))
+        except LockedError as exc:
+            log.warning("tenant %s skipped: %s", tenant_dir.name, exc.message)
+            continue
+        click.echo(f"{tenant_dir.name}: {verb} {len(leftovers)}")
+
+
 def register(group: click.Group) -> None:
-    for command in (run, runs, prune_command):
+    for command in (run, runs, prune_command, gc):
         group.add_command(command)

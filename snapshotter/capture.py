@@ -39,6 +39,7 @@ from entra_kri.snapshotter.writer import SnapshotWriter
 
 from entra_kri.errors import EntraKriError, GraphError
 from entra_kri.snapshot.layout import snapshot_id_for
+from entra_kri.snapshot.storage import LOCAL, Storage
 
 log = logging.getLogger("entra_kri.capture")
 
@@ -277,16 +278,18 @@ def run_steps(run: CaptureRun, steps: Sequence[Callable[[CaptureRun], None]]) ->
 def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root: Path,
                      captured_at: datetime, window: timedelta = timedelta(hours=24),
                      warnings: Sequence[str] = (),
-                     observer: CaptureObserver | None = None, workers: int = WORKERS) -> Path:
-    """Capture every collection into `root/<tenant_id>/<snapshot_id>/`; return that path.
+                     observer: CaptureObserver | None = None, workers: int = WORKERS,
+                     storage: Storage = LOCAL) -> Path:
+    """Capture every collection into `root/<tenant_id>/<snapshot_id>/` in `storage`;
+    return that path.
 
-    On any failure the partial directory is removed and the error propagates:
+    On any failure what was written is removed and the error propagates:
     no snapshot appears that could be mistaken for a complete one. `workers=1`
     sends one request at a time (recording and replaying cassettes need that
     order to be the same every time).
     """
     snapshot_id = snapshot_id_for(captured_at)
-    writer = SnapshotWriter(root, tenant_id, snapshot_id)
+    writer = SnapshotWriter(root, tenant_id, snapshot_id, storage)
     run = CaptureRun(client, cloud.graph_url, writer, captured_at, window,
                      observer or CaptureObserver(), workers)
     for message in warnings:
@@ -296,7 +299,7 @@ def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root:
         manifest = build_manifest(
             tenant_id=tenant_id, captured_at=captured_at, graph_url=cloud.graph_url,
             login_url=cloud.login_url,
-            previous=previous_manifest_sha256(writer.tenant_dir, snapshot_id),
+            previous=previous_manifest_sha256(writer.tenant_dir, snapshot_id, storage),
             collections=run.records, warnings=run.warnings,
         )
         return writer.commit(manifest)
@@ -307,7 +310,8 @@ def capture_snapshot(client: GraphClient, *, tenant_id: str, cloud: Cloud, root:
 
 def take_snapshot(client: GraphClient, connection: Connection, root: Path,
                   captured_at: datetime, window: timedelta = timedelta(hours=24),
-                  observer: CaptureObserver | None = None, workers: int = WORKERS) -> Path:
+                  observer: CaptureObserver | None = None, workers: int = WORKERS,
+                  storage: Storage = LOCAL) -> Path:
     """Sign in, warn about permissions the token lacks, and capture the tenant.
 
     The caller builds `client` (`connection.client(credential)`) and can read
@@ -322,4 +326,4 @@ def take_snapshot(client: GraphClient, connection: Connection, root: Path,
         )
     return capture_snapshot(client, tenant_id=connection.tenant_id, cloud=connection.cloud,
                             root=root, captured_at=captured_at, window=window, warnings=warnings,
-                            observer=observer, workers=workers)
+                            observer=observer, workers=workers, storage=storage)

@@ -17,7 +17,7 @@ from entra_kri.snapshot.layout import (
     captured_at_text,
     snapshot_id_for,
 )
-from entra_kri.snapshot.storage import LOCAL
+from entra_kri.snapshot.storage import LOCAL, Storage
 from entra_kri.snapshot.tree import snapshot_dirs
 
 
@@ -47,12 +47,13 @@ class CollectionRecord:
         return record
 
 
-def previous_manifest_sha256(tenant_dir: Path, snapshot_id: str) -> str | None:
+def previous_manifest_sha256(tenant_dir: Path, snapshot_id: str,
+                             storage: Storage = LOCAL) -> str | None:
     """SHA-256 of the newest snapshot's manifest before `snapshot_id`, if any."""
-    for path in reversed(snapshot_dirs(tenant_dir)):
-        found = LOCAL.entry(path / MANIFEST_FILE)
+    for path in reversed(snapshot_dirs(tenant_dir, storage)):
+        found = storage.entry(path / MANIFEST_FILE)
         if path.name < snapshot_id and found is not None and found.kind == "file":
-            with LOCAL.open_read(path / MANIFEST_FILE) as manifest:
+            with storage.open_read(path / MANIFEST_FILE) as manifest:
                 return sha256_stream(manifest)
     return None
 

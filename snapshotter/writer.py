@@ -1,4 +1,9 @@
-"""Writing a snapshot: streamed gzip NDJSON files in a hidden directory, renamed when whole.
+"""Writing a snapshot: streamed gzip NDJSON files, committed whole or not at all.
+
+On a local disk the files go to a hidden directory renamed into place when
+whole; on an object store, which cannot rename, they go to their final names
+and the manifest, written last and create-only, commits the snapshot
+(docs/snapshot-format.md, "How a snapshot is committed").
 
 Each collection file has its own writer thread: the capture hands it a whole page
 and goes on to request the next one while that page is encoded, compressed and
@@ -11,17 +16,13 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import logging
-import os
 import queue
 import shutil
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from entra_kri.errors import ConfigurationError, SnapshotError
 from entra_kri.snapshot.digest import HashingWriter
@@ -32,22 +33,17 @@ from entra_kri.snapshot.layout import (
     is_snapshot_id,
     is_tenant_id,
 )
+from entra_kri.snapshot.leftovers import remove_leftovers
 from entra_kri.snapshot.manifest import manifest_bytes, utf8_json
+from entra_kri.snapshot.storage import LOCAL, Storage
 
 GZIP_LEVEL = 6  # as small as 9 on Graph's JSON, for a third of the CPU
 PAGES_IN_FLIGHT = 2  # pages handed to a writer thread and not yet written
-STALE_PARTIAL_AGE = 24 * 3600  # seconds: a killed capture's partial directory is removed
-log = logging.getLogger("entra_kri.capture")
 
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 def encode_line(obj: dict[str, Any]) -> bytes:
     """One NDJSON line: compact JSON, UTF-8, as every collection file holds it."""
     return utf8_json(_LINE_ENCODER.encode(obj) + "\n")
-
-
-def open_sink(path: Path) -> BinaryIO:
-    """Where a snapshot file's bytes go: the one place that opens it for writing."""
-    return path.open("wb")
 
 
 @dataclass(frozen=True)
@@ -71,9 +67,11 @@ class CollectionFile:
     `write_page` or by `close`.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, storage: Storage = LOCAL) -> None:
         self.path = path
-        self._raw = open_sink(path)
+        self._storage = storage
+        self._raw = storage.open_write(path)
+        self._theirs = False  # another writer created the file first: never remove it
         self._sink = HashingWriter(self._raw)
         self._gzip = gzip.GzipFile(filename="", mode="wb", fileobj=self._sink, mtime=0,
                                    compresslevel=GZIP_LEVEL)
@@ -99,16 +97,19 @@ class CollectionFile:
             self._release()
             raise self._failure
         self._gzip.close()
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        self._raw.close()
+        try:
+            self._raw.close()
+        except FileExistsError as exc:  # an object store says so only now
+            self._theirs = True
+            raise another_writer(self.path.parent) from exc
         return WrittenFile(self.path.name, self.items, self._sink.size, self._sink.sha256)
 
     def discard(self) -> None:
         """Drop what was written, e.g. to capture the collection again another way."""
         self._stop()
         self._release()
-        self.path.unlink(missing_ok=True)
+        if not self._theirs:
+            self._storage.remove(self.path)
 
     def _hand_over(self, page: Sequence[dict[str, Any]] | bytes, count: int) -> None:
         if self._failure is not None:
@@ -134,67 +135,87 @@ class CollectionFile:
             self._thread.join()
 
     def _release(self) -> None:
-        with contextlib.suppress(OSError):  # the file is dropped; its failure was reported
+        """Close the file, whose failure was reported; note if another writer made it."""
+        with contextlib.suppress(OSError):
             self._gzip.close()
-        self._raw.close()
+        try:
+            self._raw.close()
+        except FileExistsError:
+            self._theirs = True
+        except OSError:
+            pass
 
 
 class SnapshotWriter:
-    """A snapshot under construction in `ROOT/<tenant>/.<id>.partial/`.
+    """A snapshot under construction, committed by `commit()`, removed by `abort()`.
 
-    `commit()` writes the manifest last and renames the directory into place,
-    so `ROOT/<tenant>/<id>/` only ever exists complete; `abort()` stops every
-    writer thread and removes the partial directory after a failure.
+    On a local disk it is written in `ROOT/<tenant>/.<id>.partial/`; `commit()`
+    writes the manifest last and renames the directory into place, so
+    `ROOT/<tenant>/<id>/` only ever exists complete. On an object store
+    (`storage.commits_by_manifest`) the files go straight to `ROOT/<tenant>/<id>/`
+    and `commit()` writes the manifest last, create-only: the snapshot exists once
+    its manifest does, and a second writer of the same snapshot is refused.
+    `abort()` stops every writer thread and removes what was written.
     """
 
-    def __init__(self, root: Path, tenant_id: str, snapshot_id: str) -> None:
+    def __init__(self, root: Path, tenant_id: str, snapshot_id: str,
+                 storage: Storage = LOCAL) -> None:
         if not is_tenant_id(tenant_id) or not is_snapshot_id(snapshot_id):
             raise ConfigurationError(
                 f"Cannot write a snapshot {snapshot_id!r} of tenant {tenant_id!r}: the tenant "
                 "id must be a GUID and the snapshot id of the form YYYYMMDDTHHMMSSZ.",
                 "Give the directory (tenant) ID from the app registration's Overview page.",
             )
+        self.storage = storage
         self.tenant_dir = root / tenant_id
         self.final_dir = self.tenant_dir / snapshot_id
-        self.partial_dir = self.tenant_dir / f".{snapshot_id}{PARTIAL_SUFFIX}"
-        if self.final_dir.exists():
+        self.partial_dir = (self.final_dir if storage.commits_by_manifest
+                            else self.tenant_dir / f".{snapshot_id}{PARTIAL_SUFFIX}")
+        committed = self.final_dir / MANIFEST_FILE if storage.commits_by_manifest else None
+        if storage.entry(committed or self.final_dir) is not None:
             raise SnapshotError(
                 f"A snapshot {snapshot_id} already exists in {self.tenant_dir}.",
                 "Snapshots are named by the second they were taken; wait a second and run again.",
             )
-        remove_stale_partials(self.tenant_dir)
-        self.partial_dir.mkdir(parents=True, exist_ok=False)
+        remove_leftovers(self.tenant_dir, storage)
+        if storage.commits_by_manifest:
+            if storage.entry(self.final_dir) is not None:
+                raise another_writer(self.final_dir)
+        else:
+            self.partial_dir.mkdir(parents=True, exist_ok=False)
         self._files: list[CollectionFile] = []
 
     def open_collection(self, name: str) -> CollectionFile:
-        written = CollectionFile(self.partial_dir / collection_file(name))
+        try:
+            written = CollectionFile(self.partial_dir / collection_file(name), self.storage)
+        except FileExistsError as exc:
+            raise another_writer(self.final_dir) from exc
         self._files.append(written)
         return written
 
     def commit(self, manifest: Mapping[str, Any]) -> Path:
-        path = self.partial_dir / MANIFEST_FILE
-        with open_sink(path) as out:
-            out.write(manifest_bytes(manifest))
-            out.flush()
-            os.fsync(out.fileno())
-        self.partial_dir.rename(self.final_dir)
+        try:
+            self.storage.create_only(self.partial_dir / MANIFEST_FILE, manifest_bytes(manifest))
+        except FileExistsError as exc:
+            raise another_writer(self.final_dir) from exc
+        if not self.storage.commits_by_manifest:
+            self.partial_dir.rename(self.final_dir)
         return self.final_dir
 
     def abort(self) -> None:
         for written in self._files:
             written.discard()
-        shutil.rmtree(self.partial_dir, ignore_errors=True)
+        if not self.storage.commits_by_manifest:
+            shutil.rmtree(self.partial_dir, ignore_errors=True)
 
 
-def remove_stale_partials(tenant_dir: Path, older_than: float = STALE_PARTIAL_AGE) -> None:
-    """Remove the partial directories of captures killed outright more than `older_than`
-    seconds ago (by their newest file). The caller holds the tenant's lock, so no live
-    capture of this tenant writes there; the age spares a capture on another host."""
-    for partial in tenant_dir.glob(f".*{PARTIAL_SUFFIX}"):
-        if not partial.is_dir() or partial.is_symlink():
-            continue
-        newest = max(p.lstat().st_mtime for p in (partial, *partial.iterdir()))
-        if time.time() - newest > older_than:
-            shutil.rmtree(partial, ignore_errors=True)
-            log.warning("Removed %s, left by a capture interrupted %s.", partial,
-                        datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+def another_writer(snapshot_dir: Path) -> SnapshotError:
+    """The refusal of a capture that finds another writer's files in its snapshot."""
+    return SnapshotError(
+        f"Another capture is writing the snapshot {snapshot_dir}, or one was killed while "
+        "writing it: this capture stopped and removed what it wrote, and left the other's "
+        "files alone.",
+        "Run one capture of a tenant at a time. If none is running, remove the leftovers "
+        "with `entra-kri gc ROOT` and capture again.",
+    )

@@ -12,6 +12,7 @@ from entra_kri.snapshotter import writer as writer_module
 from entra_kri.snapshotter.writer import PAGES_IN_FLIGHT, SnapshotWriter
 
 from entra_kri.errors import ConfigurationError, SnapshotError
+from entra_kri.snapshot.storage import LocalStorage
 
 TENANT = "00000000-0000-0000-0000-000000000000"
 
@@ -103,9 +104,13 @@ class FullDisk(io.RawIOBase):
         raise OSError("no file")
 
 
-def test_a_write_failure_in_the_writer_thread_is_raised_in_the_capture(tmp_path, monkeypatch):
-    monkeypatch.setattr(writer_module, "open_sink", lambda path: FullDisk())
-    writer = SnapshotWriter(tmp_path, TENANT, "20261127T000000Z")
+class FullDiskStorage(LocalStorage):
+    def open_write(self, path):
+        return FullDisk()
+
+
+def test_a_write_failure_in_the_writer_thread_is_raised_in_the_capture(tmp_path):
+    writer = SnapshotWriter(tmp_path, TENANT, "20261127T000000Z", FullDiskStorage())
     out = writer.open_collection("users")
     with pytest.raises(OSError, match="No space left"):
         for _ in range(50):  # gzip buffers: the sink sees bytes after some pages

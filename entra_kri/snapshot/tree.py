@@ -32,9 +32,17 @@ def tenant_dirs(root: Path, storage: Storage = LOCAL) -> list[Path]:
 
 
 def snapshot_dirs(tenant_dir: Path, storage: Storage = LOCAL) -> list[Path]:
-    """The snapshot directories of a tenant, oldest first (`.partial` ones are not snapshots)."""
+    """The snapshot directories of a tenant, oldest first.
+
+    Not snapshots: `.partial` directories, and on a store where the manifest commits
+    a snapshot (an object store), a directory without one: a capture still writing,
+    or the leftovers of one killed (docs/snapshot-format.md, "How a snapshot is
+    committed"). On a local disk such a directory is listed, so that `verify` names it.
+    """
     return [tenant_dir / n for n in storage.list_dir(tenant_dir)
-            if is_snapshot_id(n) and _listed(tenant_dir / n, storage)]
+            if is_snapshot_id(n) and _listed(tenant_dir / n, storage) and (
+                not storage.commits_by_manifest
+                or storage.entry(tenant_dir / n / MANIFEST_FILE) is not None)]
 
 
 def _listed(path: Path, storage: Storage) -> bool:
