@@ -8,9 +8,9 @@ stream a new file (`open_write`), write a small file only if nothing is there
 (`create_only`), remove a file (`remove`), and find and abort the uploads of
 writers killed midway (`incomplete_uploads`, `abort_upload`).
 
-`LOCAL` is the local file system; an object store is another implementation
-(docs/object-storage.md). The two commit a snapshot differently
-(`commits_by_manifest`, docs/snapshot-format.md, "How a snapshot is committed").
+`LOCAL` is the local file system; an object store is another implementation.
+The two commit a snapshot differently (`commits_by_manifest`,
+docs/snapshot-format.md, "How a snapshot is committed").
 """
 
 from __future__ import annotations
