@@ -20,6 +20,7 @@ from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.errors import ConfigurationError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
 from entra_kri.snapshot.layout import is_guid
+from entra_kri.snapshot.retention import MAX_RETENTION_DAYS, RETENTION_MODES, Retention
 from entra_kri.snapshotter.credentials import DEFAULT_SECRET_ENV
 
 CONFIG_ENV = "ENTRA_KRI_CONFIG"
@@ -27,7 +28,7 @@ CLOUD_NAMES = ("global", "usgov", "usgovdod", "china")
 # POSIX: the environment variable names of its utilities are capitals, digits and _.
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
-TOP_KEYS = {"root", "tenants"}
+TOP_KEYS = {"root", "tenants", "retention_days", "retention_mode"}
 TENANT_KEYS = {
     "tenant_id", "client_id", "cloud", "graph_url", "login_url", "secret_env", "secret_file",
     "keyring", "certificate", "certificate_thumbprint", "ca_bundle", "kris",
@@ -65,6 +66,7 @@ class Config:
     path: Path | None
     root: Path
     tenants: dict[str, TenantSettings]
+    retention: Retention | None = None
 
     def tenant(self, name_or_id: str | None) -> TenantSettings:
         """The tenant named (or with that id); the only one when none is named."""
@@ -133,6 +135,7 @@ def config_mistakes(data: dict[str, Any], base: Path) -> list[str]:
     mistakes = [f"unknown key '{key}'" for key in sorted(set(data) - TOP_KEYS)]
     if "root" in data and not isinstance(data["root"], str):
         mistakes.append("'root' must be a string (a directory)")
+    mistakes += _retention_mistakes(data)
     tenants = data.get("tenants", {})
     if not isinstance(tenants, dict):
         return [*mistakes, "'tenants' must be a table of [tenants.NAME] tables"]
@@ -141,6 +144,26 @@ def config_mistakes(data: dict[str, Any], base: Path) -> list[str]:
             mistakes.append(f"'tenants.{name}' must be a table")
             continue
         mistakes += [f"tenants.{name}.{m}" for m in _tenant_mistakes(table, base)]
+    return mistakes
+
+
+def _retention_mistakes(data: dict[str, Any]) -> list[str]:
+    days, mode = data.get("retention_days"), data.get("retention_mode")
+    mistakes = []
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                             or not 1 <= days <= MAX_RETENTION_DAYS):
+        mistakes.append(f"retention_days: {days!r} is not a whole number of days, "
+                        f"1-{MAX_RETENTION_DAYS}")
+    if mode is not None and mode not in RETENTION_MODES:
+        mistakes.append(f"retention_mode: {mode!r} is not one of {', '.join(RETENTION_MODES)}")
+    if days is not None and mode is None:
+        mistakes.append("retention_mode: missing; with retention_days choose 'governance' "
+                        "(a user allowed to bypass it can still delete a snapshot early) or "
+                        "'compliance' (nobody can, not even the account's administrator, "
+                        "until the date has passed)")
+    if mode is not None and days is None:
+        mistakes.append("retention_days: missing; retention_mode needs the number of days "
+                        "to keep each snapshot")
     return mistakes
 
 
@@ -246,7 +269,9 @@ def _build(data: dict[str, Any], path: Path) -> Config:
             signin_window_hours=table.get("signin_window_hours", 24),
             thresholds=table.get("thresholds", {}),
         )
-    return Config(path, base / data.get("root", "snapshots"), tenants)
+    retention = (Retention(data["retention_days"], data["retention_mode"])
+                 if "retention_days" in data else None)
+    return Config(path, base / data.get("root", "snapshots"), tenants, retention)
 
 
 def settings_for_tenant(config: Config, tenant: str | None, **overrides: Any) -> TenantSettings:

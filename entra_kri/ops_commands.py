@@ -16,7 +16,7 @@ from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import LockedError, tenant_lock
-from entra_kri.options import config_option, format_option
+from entra_kri.options import CONFIG_LOOKUP, config_option, format_option
 from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
@@ -175,21 +175,29 @@ def runs(root: Path, fmt: str, last: int | None) -> None:
 
 @click.command(name="prune")
 @click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@config_option(help="Configuration file whose retention_days is respected (default: "
+                    f"{CONFIG_LOOKUP}).")
 @click.option("--keep-daily", type=click.IntRange(min=0), required=True,
               help="Keep the newest snapshot of each of the last N days that have one.")
 @click.option("--keep-monthly", type=click.IntRange(min=0), default=0, show_default=True,
               help="Keep the newest snapshot of each of the last M months that have one.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-def prune_command(root: Path, keep_daily: int, keep_monthly: int, dry_run: bool) -> None:
-    """Remove old snapshots, recording each by hash so `verify`'s chain stays intact."""
+def prune_command(root: Path, config_path: Path | None, keep_daily: int, keep_monthly: int,
+                  dry_run: bool) -> None:
+    """Remove old snapshots, recording each by hash so `verify`'s chain stays intact; never
+    one still under the configuration's retention_days."""
+    retention = load_config(config_path).retention
     for tenant_dir in tenant_dirs(root):
         with tenant_lock(tenant_dir):
-            plan = plan_prune(tenant_dir, keep_daily, keep_monthly)
+            plan = plan_prune(tenant_dir, keep_daily, keep_monthly, retention)
+            for path, reason in plan.retained.items():
+                click.echo(visible(f"kept {path}: {reason}"))
             for path in plan.prune:
                 click.echo(visible(f"{'would prune' if dry_run else 'pruned'} {path}"))
             if not dry_run:
                 prune(tenant_dir, plan)
-            click.echo(f"{tenant_dir.name}: kept {len(plan.keep)}, "
+            retained = f" ({len(plan.retained)} under retention)" if plan.retained else ""
+            click.echo(f"{tenant_dir.name}: kept {len(plan.keep)}{retained}, "
                        f"{'would prune' if dry_run else 'pruned'} {len(plan.prune)}")
 
 

@@ -198,3 +198,39 @@ def test_config_check_says_root_is_writable(tmp_path):
     result = CliRunner().invoke(cli, ["config", "check", "--config", str(good(tmp_path))])
     assert result.exit_code == 0 and "(writable)" in result.stdout
     assert not (tmp_path / "snaps").exists()
+
+
+def _with_retention(tmp_path: Path, lines: str) -> Path:
+    return write(tmp_path, f"""
+        {lines}
+        [tenants.contoso]
+        tenant_id = "{TENANT}"
+        client_id = "{CLIENT}"
+        """)
+
+
+def test_retention_days_and_mode_load_together(tmp_path):
+    config = load_config(_with_retention(tmp_path, 'retention_days = 365\n'
+                                                   '        retention_mode = "compliance"'))
+    assert (config.retention.days, config.retention.mode) == (365, "compliance")
+    assert load_config(good(tmp_path)).retention is None
+
+
+def test_retention_days_without_a_mode_is_refused_naming_both_modes(tmp_path):
+    """Compliance mode cannot be undone: it is never chosen for the user by default."""
+    message = mistakes_of(_with_retention(tmp_path, "retention_days = 30"))
+    assert "retention_mode: missing" in message
+    assert "'governance'" in message and "'compliance'" in message
+
+
+@pytest.mark.parametrize(("lines", "named"), [
+    ('retention_days = 0\n        retention_mode = "governance"', "retention_days: 0 is not"),
+    ('retention_days = "30"\n        retention_mode = "governance"',
+     "retention_days: '30' is not"),
+    ('retention_days = 40000\n        retention_mode = "governance"',
+     "retention_days: 40000 is not"),
+    ('retention_days = 30\n        retention_mode = "legal"', "retention_mode: 'legal' is not"),
+    ('retention_mode = "governance"', "retention_days: missing"),
+])
+def test_a_wrong_retention_is_named_with_its_key(tmp_path, lines, named):
+    assert named in mistakes_of(_with_retention(tmp_path, lines))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = frozenset({FORMAT_VERSION})
@@ -84,6 +84,11 @@ def snapshot_id_for(captured_at: datetime) -> str:
 def captured_at_text(captured_at: datetime) -> str:
     """`captured_at` as the manifest records it: YYYY-MM-DDTHH:MM:SSZ."""
     return captured_at.strftime(_CAPTURED_AT_FORMAT)
+
+
+def captured_moment(snapshot_id: str) -> datetime:
+    """When the snapshot `snapshot_id` was captured, in UTC."""
+    return datetime.strptime(snapshot_id, _SNAPSHOT_ID_FORMAT).replace(tzinfo=UTC)
 
 
 def captured_at_of(snapshot_id: str) -> str:
