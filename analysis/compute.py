@@ -118,6 +118,7 @@ def _stage(snapshot: Snapshot, locate: Callable[[Path], str]) -> duckdb.DuckDBPy
     con = duckdb.connect(":memory:", config={
         "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
     try:
+        snapshot.storage.attach_to(con)
         con.execute("set TimeZone = 'UTC'")
         set_file_variables(con, snapshot, locate)
         create_macros(con)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a running fake tenant and a one-call capture against it."""
+"""Shared fixtures: a running fake tenant and a one-call capture against it; a local S3."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from entra_kri.snapshotter.clouds import resolve_cloud
 from entra_kri.snapshotter.retry import RetryPolicy
 from entra_kri.snapshotter.session import Connection
 
-from fake_graph import FakeGraph, FakeTenant, make_demo_tenant
+from fake_graph import FakeGraph, FakeTenant, allow_loopback, make_demo_tenant
+from tests.object_store import moto_endpoint, s3_root  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
 DEMO_CASSETTE = Path(__file__).parent.parent / "fixtures" / "demo" / "cassette.yaml"
@@ -22,6 +23,13 @@ DEMO_CASSETTE = Path(__file__).parent.parent / "fixtures" / "demo" / "cassette.y
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-recording", action="store_true",
                      help="Re-record the demo cassette from the fake (make record-cassettes).")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the local S3 (tests/object_store.py) may reach 127.0.0.1."""
+    for item in items:
+        if "moto_endpoint" in getattr(item, "fixturenames", ()):
+            item.add_marker(allow_loopback)
 
 
 @pytest.fixture

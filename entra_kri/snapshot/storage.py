@@ -2,13 +2,15 @@
 
 The validator and the manifest reader touch files only through a `Storage`:
 look at one entry without following links (`entry`), list a directory
-(`list_dir`), open a file for reading (`open_read`), and name a file for
-DuckDB (`sql_location`). The snapshot writer and `gc` write through it too:
+(`list_dir`), open a file for reading (`open_read`), name a file for DuckDB
+(`sql_location`) and let a DuckDB connection read such names (`attach_to`).
+The snapshot writer and `gc` write through it too:
 stream a new file (`open_write`), write a small file only if nothing is there
 (`create_only`), remove a file (`remove`), and find and abort the uploads of
 writers killed midway (`incomplete_uploads`, `abort_upload`).
 
-`LOCAL` is the local file system; an object store is another implementation.
+`LOCAL` is the local file system; an object store is `ObjectStorage`
+(entra_kri/snapshot/object_storage.py), its paths `PurePosixPath`s of keys.
 The two commit a snapshot differently (`commits_by_manifest`,
 docs/snapshot-format.md, "How a snapshot is committed").
 """
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePath
 from typing import BinaryIO, Literal, Protocol
+
+import duckdb
 
 Kind = Literal["file", "directory", "symlink", "other"]
 
@@ -60,17 +64,20 @@ class Storage(Protocol):
     written at their final names and the manifest, written last with `create_only`,
     is what makes the snapshot exist."""
 
-    def entry(self, path: Path) -> Entry | None:
+    def entry(self, path: PurePath) -> Entry | None:
         """What is at `path` (a symlink is reported as such, never followed); None if nothing."""
 
-    def list_dir(self, path: Path) -> list[str]:
+    def list_dir(self, path: PurePath) -> list[str]:
         """The names in directory `path`, sorted."""
 
-    def open_read(self, path: Path) -> BinaryIO:
+    def open_read(self, path: PurePath) -> BinaryIO:
         """`path` opened for reading bytes; refuses to follow a symlink at `path`."""
 
-    def sql_location(self, path: Path) -> str:
+    def sql_location(self, path: PurePath) -> str:
         """`path` as DuckDB's readers take it, naming that one file and no other."""
+
+    def attach_to(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Let `con` read the files `sql_location` names (call before it reads any)."""
 
     def open_write(self, path: Path) -> BinaryIO:
         """A new file at `path`, streamed: whole once closed (and on a local disk synced).
@@ -125,6 +132,9 @@ class LocalStorage:
 
     def sql_location(self, path: Path) -> str:
         return str(path.absolute()).translate(_GLOB_ESCAPES)
+
+    def attach_to(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Nothing to do: DuckDB reads local files itself."""
 
     def open_write(self, path: Path) -> BinaryIO:
         return io.BufferedWriter(_SyncedFile(path, "xb"))

@@ -23,7 +23,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import MappingProxyType
 
 import duckdb
@@ -107,9 +107,9 @@ class SnapshotCheck:
         return self.reading.sha256 if self.reading else None
 
 
-def open_snapshot(path: Path | str, storage: Storage = LOCAL) -> Snapshot:
+def open_snapshot(path: PurePath | str, storage: Storage = LOCAL) -> Snapshot:
     """Verify the snapshot at `path`; raise SnapshotError naming every problem."""
-    check = check_snapshot(Path(path), storage)
+    check = check_snapshot(path if isinstance(path, PurePath) else Path(path), storage)
     if check.snapshot is None:
         raise _refusal(check)
     return check.snapshot
@@ -129,7 +129,8 @@ def _refusal(check: SnapshotCheck) -> SnapshotError:
 
 def check_snapshot(path: Path, storage: Storage = LOCAL) -> SnapshotCheck:
     """Check the snapshot directory at `path` against every rule; collect all problems."""
-    here = Path(os.path.abspath(path))  # to read the names of `path` and its parent
+    # To read the names of `path` and its parent (an object key is absolute already).
+    here = Path(os.path.abspath(path)) if isinstance(path, Path) else path
     problems = list(_directory_problems(path, here, storage))
     if problems:
         return SnapshotCheck(path, None, tuple(problems), None)
@@ -255,6 +256,7 @@ class _ContentReader:
     def problem(self, path: Path, items: int) -> str | None:
         if self._con is None:
             self._con = duckdb.connect(":memory:")
+            self._storage.attach_to(self._con)
         try:
             objects, others = self._con.execute(
                 "select count(*), count(*) filter (where json_type(json) <> 'OBJECT') "

@@ -1,0 +1,143 @@
+"""Snapshots in an object store (S3, Azure Blob, GCS): `Storage` over an fsspec filesystem.
+
+A path in a store is an `ObjectPath`: a `PurePosixPath` of the key with the
+bucket (or container) first, `bkt/prefix/<tenant>/<snapshot>/users.ndjson.gz`,
+shown with its scheme (`s3://bkt/...`) so that every message names the object
+as the user wrote it. fsspec accepts either spelling.
+
+An object store has no directories and no links: a "directory" is a prefix
+that some key continues, and `entry` never reports a symlink.
+
+DuckDB reads a verified object through `DuckDBFileSystem`, registered on the
+connection under a protocol name of our own (`entra-kri-s3://...`), never
+through DuckDB's httpfs or azure extensions: those are downloaded at run time,
+which locked-down hosts refuse, and a `s3://` path would make DuckDB autoload
+them (docs/object-storage.md, "How DuckDB reads objects").
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import PurePath, PurePosixPath
+from typing import Any, BinaryIO
+
+import duckdb
+from fsspec import AbstractFileSystem
+
+from entra_kri.snapshot.storage import Entry
+
+DUCKDB_PROTOCOL_PREFIX = "entra-kri-"
+
+
+class ObjectPath(PurePosixPath):
+    """A key in an object store, bucket first; `str()` gives its URL. Each scheme is its
+    own subclass (`object_path_type`), so a path derived with `/` or `.parent` keeps it."""
+
+    scheme = ""
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.key}"
+
+    @property
+    def key(self) -> str:
+        """The bucket and key, without the scheme (`bkt/prefix/file`)."""
+        return super().__str__()
+
+
+@functools.cache
+def object_path_type(scheme: str) -> type[ObjectPath]:
+    """The `ObjectPath` subclass of URLs starting `scheme://`."""
+    return type(f"ObjectPath_{scheme}", (ObjectPath,), {"scheme": scheme})
+
+
+def key_of(path: PurePath) -> str:
+    """The bucket and key that `path` names, without any scheme."""
+    return path.key if isinstance(path, ObjectPath) else path.as_posix()
+
+
+class ObjectStorage:
+    """`Storage` over the fsspec filesystem `fs` of the store whose URLs start `scheme://`."""
+
+    commits_by_manifest = True
+
+    def __init__(self, fs: AbstractFileSystem, scheme: str) -> None:
+        self.fs = fs
+        self.scheme = scheme
+        self.path_type = object_path_type(scheme)
+        self._duckdb_fs = DuckDBFileSystem(fs, DUCKDB_PROTOCOL_PREFIX + scheme)
+
+    def path(self, key: str) -> ObjectPath:
+        """The path of `key` (`bkt/prefix/...`, no scheme) in this store."""
+        return self.path_type(key)
+
+    def entry(self, path: PurePath) -> Entry | None:
+        try:
+            info = self.fs.info(key_of(path))
+        except FileNotFoundError:
+            return None
+        if info.get("type") == "directory":
+            return Entry("directory", 0)
+        if info.get("type") == "file":
+            return Entry("file", int(info.get("size") or 0))
+        return Entry("other", int(info.get("size") or 0))
+
+    def list_dir(self, path: PurePath) -> list[str]:
+        key = key_of(path)
+        names = (PurePosixPath(child).name for child in self.fs.ls(key, detail=False)
+                 if child.rstrip("/") != key)
+        return sorted(name for name in names if name)
+
+    def open_read(self, path: PurePath) -> BinaryIO:
+        return self.fs.open(key_of(path), "rb")
+
+    def sql_location(self, path: PurePath) -> str:
+        return f"{self._duckdb_fs.name}://{key_of(path)}"
+
+    def attach_to(self, con: duckdb.DuckDBPyConnection) -> None:
+        # Known extensions (httpfs for s3://, azure for az://) are never loaded behind
+        # our back: this connection reads objects through the filesystem below only.
+        con.execute("set autoinstall_known_extensions = false")
+        con.execute("set autoload_known_extensions = false")
+        if not con.filesystem_is_registered(self._duckdb_fs.name):
+            con.register_filesystem(self._duckdb_fs)
+
+
+class DuckDBFileSystem(AbstractFileSystem):
+    """What DuckDB sees of a store: `<name>://bkt/key` opens that one object for reading.
+
+    Reads only, and no pattern matching: `glob` returns the path it is given when that
+    object exists, so a key holding `*` or `[` names itself and nothing else.
+    """
+
+    cachable = False
+
+    def __init__(self, inner: AbstractFileSystem, name: str) -> None:
+        super().__init__()
+        self.inner = inner
+        self.name = name
+        self.protocol = (name,)
+
+    def _key(self, path: str) -> str:
+        return str(path).removeprefix(f"{self.name}://")
+
+    def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+        if mode != "rb":
+            raise PermissionError(f"{path}: object stores are read-only to DuckDB")
+        return self.inner.open(self._key(path), "rb")
+
+    def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        found = dict(self.inner.info(self._key(path)))
+        found["name"] = path
+        return found
+
+    def exists(self, path: str, **kwargs: Any) -> bool:
+        return self.inner.exists(self._key(path))
+
+    def glob(self, path: str, **kwargs: Any) -> list[str]:
+        return [path] if self.inner.isfile(self._key(path)) else []
+
+    def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
+        raise PermissionError(f"{path}: DuckDB reads named objects only, it lists none")
+
+    def modified(self, path: str) -> Any:
+        return self.inner.modified(self._key(path))

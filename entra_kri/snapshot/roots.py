@@ -1,0 +1,98 @@
+"""Where a snapshot root (or a snapshot given to a command) is: local disk or an object store.
+
+`open_root("s3://bkt/prefix")` gives the store's `ObjectStorage` and the path of
+`bkt/prefix` in it; anything without a scheme is a local path, read exactly as
+before. Each store's library is an optional extra and reads its credentials and
+endpoint from that ecosystem's standard sources (AWS_* including
+AWS_ENDPOINT_URL; AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_*;
+Google's application default credentials): never from the command line, and
+never written to a message (docs/object-storage.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+import fsspec
+
+from entra_kri.errors import ConfigurationError
+from entra_kri.snapshot.object_storage import ObjectStorage
+from entra_kri.snapshot.storage import LOCAL, Storage
+
+
+@dataclass(frozen=True)
+class Store:
+    """An object store entra-kri reads: the fsspec library that speaks it and its extra."""
+
+    module: str
+    extra: str
+    protocol: str  # fsspec's name of the filesystem
+
+
+STORES = {
+    "s3": Store("s3fs", "s3", "s3"),
+    "az": Store("adlfs", "azure", "az"),
+    "abfs": Store("adlfs", "azure", "abfs"),
+    "abfss": Store("adlfs", "azure", "abfs"),
+    "gs": Store("gcsfs", "gcs", "gs"),
+}
+_URL = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://(.*)\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Root:
+    """A snapshot root or snapshot: its storage, its path there, and the text the user gave."""
+
+    storage: Storage
+    path: PurePath
+    text: str
+
+
+def open_root(text: str | os.PathLike[str]) -> Root:
+    """The storage and path of `text`: a local path, or a URL of a supported object store.
+
+    ConfigurationError for an unknown scheme, a URL without a bucket or with credentials
+    in it, or a store whose extra is not installed.
+    """
+    if isinstance(text, os.PathLike):
+        return Root(LOCAL, Path(text), os.fspath(text))
+    match = _URL.match(text)
+    if match is None:
+        return Root(LOCAL, Path(text), text)
+    scheme, rest = match.group(1).lower(), match.group(2).strip("/")
+    store = STORES.get(scheme)
+    if store is None:
+        raise ConfigurationError(
+            f"{text}: entra-kri does not read {scheme}:// URLs.",
+            "Give a local directory, or an object store URL starting with "
+            + ", ".join(f"{s}://" for s in STORES) + ".")
+    if not rest:
+        raise ConfigurationError(f"{text}: the URL names no bucket or container.",
+                                 f"Write it as {scheme}://BUCKET/PREFIX.")
+    if "@" in rest.split("/", 1)[0]:  # user:secret@bucket: never echoed, never used
+        raise ConfigurationError(
+            f"The {scheme}:// URL holds credentials before its bucket name; entra-kri "
+            "takes none from the command line.",
+            f"Write it as {scheme}://BUCKET/PREFIX and give the credentials as described "
+            "in docs/object-storage.md (environment, profile or role).")
+    storage = object_storage(scheme, store)
+    return Root(storage, storage.path(rest), text)
+
+
+def object_storage(scheme: str, store: Store) -> ObjectStorage:
+    """The `ObjectStorage` of `scheme://` URLs, its credentials from the environment."""
+    try:
+        importlib.import_module(store.module)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"Reading {scheme}:// URLs needs the {store.module} library, which is not "
+            "installed.",
+            f"Install it with: pip install 'entra-kri[{store.extra}]'.") from exc
+    # Fresh listings: the validator must see the store as it is now, never a cached
+    # listing from earlier in the same process.
+    fs = fsspec.filesystem(store.protocol, skip_instance_cache=True, use_listings_cache=False)
+    return ObjectStorage(fs, scheme)

@@ -1,0 +1,143 @@
+"""The read side of object-store roots (docs/object-storage.md): `open_root`, `ObjectStorage`
+on a local S3 (moto), and how DuckDB reads an object."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path, PurePosixPath
+
+import duckdb
+import pytest
+
+from entra_kri.errors import ConfigurationError
+from entra_kri.snapshot.object_storage import ObjectPath
+from entra_kri.snapshot.roots import Root, open_root
+from entra_kri.snapshot.storage import LOCAL, Entry
+from tests.object_store import store
+
+
+def test_a_local_root_is_the_local_file_system_as_given():
+    assert open_root("snapshots/demo") == Root(LOCAL, Path("snapshots/demo"), "snapshots/demo")
+    assert open_root(Path("/srv/kri")) == Root(LOCAL, Path("/srv/kri"), "/srv/kri")
+
+
+def test_a_path_with_a_colon_but_no_scheme_is_local():
+    assert open_root("backup:2026/demo").storage is LOCAL
+
+
+def test_an_unknown_scheme_is_refused_naming_the_supported_ones():
+    with pytest.raises(ConfigurationError) as refused:
+        open_root("ftp://host/snapshots")
+    assert "ftp://" in refused.value.cause
+    assert "s3://" in refused.value.fix and "gs://" in refused.value.fix
+
+
+def test_a_url_without_a_bucket_is_refused():
+    with pytest.raises(ConfigurationError, match="names no bucket"):
+        open_root("s3://")
+
+
+def test_a_url_with_credentials_is_refused_without_echoing_them():
+    with pytest.raises(ConfigurationError) as refused:
+        open_root("s3://AKIAEXAMPLE:hunter2secret@bucket/snapshots")
+    assert "hunter2secret" not in refused.value.message
+    assert "AKIAEXAMPLE" not in refused.value.message
+
+
+def test_a_missing_extra_names_the_pip_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "s3fs", None)  # import s3fs now raises ImportError
+    with pytest.raises(ConfigurationError) as refused:
+        open_root("s3://bucket/snapshots")
+    assert "pip install 'entra-kri[s3]'" in refused.value.fix
+
+
+@pytest.mark.parametrize(("url", "extra"), [("az://container/p", "azure"),
+                                            ("abfs://container/p", "azure"),
+                                            ("gs://bucket/p", "gcs")])
+def test_each_store_names_its_own_extra(monkeypatch, url, extra):
+    monkeypatch.setitem(sys.modules, "adlfs", None)
+    monkeypatch.setitem(sys.modules, "gcsfs", None)
+    with pytest.raises(ConfigurationError, match=rf"entra-kri\[{extra}\]"):
+        open_root(url)
+
+
+def test_an_object_path_shows_its_url_and_keeps_it_when_derived(s3_root):
+    path = open_root(s3_root).path
+    child = path / "tenant" / "users.ndjson.gz"
+    assert isinstance(child, ObjectPath) and isinstance(child, PurePosixPath)
+    assert str(child) == f"{s3_root}/tenant/users.ndjson.gz"
+    assert child.key == s3_root.removeprefix("s3://") + "/tenant/users.ndjson.gz"
+    assert str(child.parent.parent) == s3_root
+    assert child.name == "users.ndjson.gz"
+
+
+def test_entry_tells_files_from_prefixes_and_absent_keys(s3_root):
+    root = open_root(s3_root)
+    store(s3_root).fs.pipe(f"{root.path}/tenant/a.txt", b"hello")
+    assert root.storage.entry(root.path / "tenant" / "a.txt") == Entry("file", 5)
+    assert root.storage.entry(root.path / "tenant") == Entry("directory", 0)
+    assert root.storage.entry(root.path) == Entry("directory", 0)
+    assert root.storage.entry(root.path / "tenant" / "b.txt") is None
+    assert root.storage.entry(root.path / "other") is None
+
+
+def test_list_dir_gives_the_names_under_a_prefix_sorted(s3_root):
+    root = open_root(s3_root)
+    fs = store(s3_root).fs
+    for key in ("b.txt", "a.txt", "sub/c.txt"):
+        fs.pipe(f"{root.path}/{key}", b"x")
+    assert root.storage.list_dir(root.path) == ["a.txt", "b.txt", "sub"]
+    assert root.storage.list_dir(root.path / "sub") == ["c.txt"]
+
+
+def test_open_read_gives_the_object_bytes(s3_root):
+    root = open_root(s3_root)
+    store(s3_root).fs.pipe(f"{root.path}/a.bin", bytes(range(256)) * 10)
+    with root.storage.open_read(root.path / "a.bin") as stream:
+        assert stream.read() == bytes(range(256)) * 10
+
+
+def test_the_store_is_read_as_it_is_now_not_as_first_listed(s3_root):
+    root = open_root(s3_root)
+    fs = store(s3_root).fs
+    fs.pipe(f"{root.path}/a.txt", b"x")
+    assert root.storage.list_dir(root.path) == ["a.txt"]
+    fs.pipe(f"{root.path}/b.txt", b"x")
+    assert root.storage.list_dir(root.path) == ["a.txt", "b.txt"]
+
+
+def test_duckdb_reads_an_object_through_our_filesystem_and_loads_no_extension(s3_root):
+    root = open_root(s3_root)
+    store(s3_root).fs.pipe(f"{root.path}/rows.csv", b"n\n1\n2\n")
+    location = root.storage.sql_location(root.path / "rows.csv")
+    assert location.startswith("entra-kri-s3://")
+    with duckdb.connect(":memory:") as con:
+        root.storage.attach_to(con)
+        assert con.execute("select sum(n) from read_csv(?)", [location]).fetchone() == (3,)
+        loaded = {name for (name,) in con.execute(
+            "select extension_name from duckdb_extensions() where loaded").fetchall()}
+    assert not loaded & {"httpfs", "azure", "aws"}
+
+
+def test_duckdb_cannot_read_an_s3_url_without_the_extensions(s3_root):
+    """The s3:// spelling is refused, not served by an autoloaded httpfs."""
+    root = open_root(s3_root)
+    store(s3_root).fs.pipe(f"{root.path}/rows.csv", b"n\n1\n")
+    with duckdb.connect(":memory:") as con:
+        root.storage.attach_to(con)
+        with pytest.raises(duckdb.Error):
+            con.execute("select * from read_csv(?)", [f"{root.path}/rows.csv"]).fetchall()
+        loaded = {name for (name,) in con.execute(
+            "select extension_name from duckdb_extensions() where loaded").fetchall()}
+    assert "httpfs" not in loaded
+
+
+def test_duckdb_names_one_object_even_when_its_key_looks_like_a_pattern(s3_root):
+    root = open_root(s3_root)
+    fs = store(s3_root).fs
+    fs.pipe(f"{root.path}/a*.csv", b"n\n1\n")
+    fs.pipe(f"{root.path}/ab.csv", b"n\n100\n")
+    with duckdb.connect(":memory:") as con:
+        root.storage.attach_to(con)
+        location = root.storage.sql_location(root.path / "a*.csv")
+        assert con.execute("select sum(n) from read_csv(?)", [location]).fetchone() == (1,)
