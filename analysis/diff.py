@@ -19,7 +19,7 @@ from entra_kri.analysis.explain import Explanation, audit_connection, explain_on
 from entra_kri.errors import ConfigurationError
 from entra_kri.kris import KRI_SLUGS
 from entra_kri.snapshot.validate import Snapshot, open_snapshot
-from entra_kri.tenant_text import visible_lines
+from entra_kri.tenant_text import visible, visible_lines
 
 MEMBERSHIP_KEY = ("principal_id", "role_id", "path", "via_group_id")
 
@@ -250,12 +250,21 @@ def _has_differences(data: dict[str, Any]) -> bool:
 
 
 def shown_value(value: Any) -> str:
-    """A changed policy field's old or new value as JSON, non-ASCII letters as written.
+    """A changed policy field's old or new value, written like JSON, its text made visible.
 
-    Controls still come out as JSON escapes; the table and the report make the
-    rest of a tenant's text visible (entra_kri.tenant_text).
+    Strings are quoted and shown as every other output shows tenant text
+    (`tenant_text.visible`: ESC as `\\x1b`, a line break as `\\x0a`, non-ASCII letters as
+    written), not with JSON's escapes (`\\u001b`, `\\n`), so `diff` and the report agree
+    with the other commands; `--format json` carries the exact value.
     """
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return f'"{visible(value)}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(shown_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown_value(str(key))}: {shown_value(item)}"
+                               for key, item in value.items()) + "}"
+    return json.dumps(value)
 
 
 def render_diff_table(data: dict[str, Any]) -> str:

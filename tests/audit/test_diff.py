@@ -6,6 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from entra_kri.analysis.diff import shown_value
 
 from entra_kri.cli import cli
 from tests.series_builder import snapshot_id
@@ -129,3 +130,8 @@ def test_renamed_policy_shows_non_ascii_names_as_written(tmp_path):
     result = CliRunner().invoke(cli, ["diff", str(old), str(new)])
     assert result.exit_code == 0, result.output
     assert 'displayName: "Accès réseau" -> "Zugriff für Gäste"' in result.output
+
+
+def test_a_changed_list_or_object_value_shows_its_text_visible_and_the_rest_as_json():
+    value = ["Eve\x1b[2J", 1, None, True, {"name": "\u202eevil"}]
+    assert shown_value(value) == '["Eve\\x1b[2J", 1, null, true, {"name": "\\u202eevil"}]'

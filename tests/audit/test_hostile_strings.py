@@ -174,3 +174,35 @@ def test_escape_sequences_are_shown_escaped_in_the_report(tmp_path):
     page = out.read_text("utf-8")
     assert shown(TITLE) in page
     assert "\x1b" not in page and "\x07" not in page
+
+
+def renamed_policy(tmp_path, old_name, new_name):
+    """Two chained snapshots in which policy p1 is renamed from old_name to new_name."""
+    def policy(name):
+        return {"id": "p1", "displayName": name, "state": "enabled"}
+
+    old = build_snapshot(tmp_path, ca_policies=[policy(old_name)])
+    new = build_snapshot(tmp_path, ca_policies=[policy(new_name)],
+                         captured_at="2026-11-28T11:06:44Z",
+                         previous_manifest_sha256=hashlib.sha256(
+                             (old / "manifest.json").read_bytes()).hexdigest())
+    return old, new
+
+
+def test_control_characters_in_a_changed_policy_field_are_shown_as_in_every_other_output(
+        tmp_path):
+    old, new = renamed_policy(tmp_path, "Block\nlegacy", CLEAR_SCREEN)
+    text = invoke("diff", old, new, color=True).output
+    assert f'displayName: "Block\\x0alegacy" -> "{shown(CLEAR_SCREEN)}"' in text
+    assert "\x1b" not in text and "\\u001b" not in text
+
+
+def test_control_characters_in_a_changed_policy_field_are_shown_the_same_in_the_report(
+        tmp_path):
+    renamed_policy(tmp_path, "Block\nlegacy", CLEAR_SCREEN)
+    out = tmp_path / "report.html"
+    result = invoke("report", tmp_path, "--out", out)
+    assert result.exit_code == 0, result.output
+    page = out.read_text("utf-8")
+    assert shown(CLEAR_SCREEN) in page and "Block\\x0alegacy" in page
+    assert "\x1b" not in page and "\\u001b" not in page
