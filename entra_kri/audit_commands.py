@@ -18,9 +18,9 @@ from entra_kri.analysis.query import example_sql, examples, run_query
 from entra_kri.analysis.rows import render_csv, render_records, render_table
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.analysis.trend import render_trend, write_png
-from entra_kri.config import load_config
+from entra_kri.config import Config, load_config
 from entra_kri.errors import ConfigurationError, SnapshotError
-from entra_kri.options import config_option, format_option
+from entra_kri.options import config_option, format_option, root_tenant_option
 from entra_kri.snapshot.chain import verify_tenant
 from entra_kri.snapshot.tree import is_snapshot_dir, tenant_dirs
 from entra_kri.snapshot.validate import check_snapshot, open_snapshot
@@ -31,9 +31,9 @@ EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
 CONFIG_OPTION = config_option("Configuration file whose tenant thresholds judge the statuses.")
 
 
-def configured_thresholds(config_path: Path | None, tenant_id: str) -> dict[str, Any] | None:
+def configured_thresholds(config: Config, tenant_id: str) -> dict[str, Any] | None:
     """The thresholds configured for `tenant_id`, merged over docs/kri.md's; None without any."""
-    settings = load_config(config_path).for_tenant_id(tenant_id)
+    settings = config.for_tenant_id(tenant_id)
     return merge_thresholds(settings.thresholds) if settings else None
 
 
@@ -114,7 +114,7 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
 def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -> None:
     """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
     snapshot = open_snapshot(snapshot_dir)
-    thresholds = configured_thresholds(config_path, snapshot.tenant_id)
+    thresholds = configured_thresholds(load_config(config_path), snapshot.tenant_id)
     (explanation,) = explain_kris(snapshot, [slug], thresholds)
     if fmt == "json":
         click.echo(json.dumps(explanation.as_dict(), indent=2))
@@ -171,7 +171,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 @click.command()
 @click.argument("root", type=EXISTING_DIR)
-@click.option("--tenant", help="Tenant id; may be left out when ROOT holds one tenant.")
+@root_tenant_option
 @click.option("--since", type=DATE, help="First day (YYYY-MM-DD, UTC), inclusive.")
 @click.option("--until", type=DATE, help="Last day (YYYY-MM-DD, UTC), inclusive.")
 @click.option("--kri", "slugs", multiple=True, metavar="SLUG", help="Only this KRI (repeatable).")
@@ -182,9 +182,10 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 def trend(root: Path, tenant: str | None, since: datetime | None, until: datetime | None,
           slugs: tuple[str, ...], fmt: str, out: Path | None, config_path: Path | None) -> None:
     """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
-    tenant_id = find_tenant_dir(root, tenant).name
-    thresholds = configured_thresholds(config_path, tenant_id)
-    history = kri_history(root, tenant, since.date() if since else None,
+    config = load_config(config_path)
+    tenant_id = find_tenant_dir(root, config.tenant_id_for(tenant)).name
+    thresholds = configured_thresholds(config, tenant_id)
+    history = kri_history(root, tenant_id, since.date() if since else None,
                           until.date() if until else None, slugs or None, thresholds=thresholds)
     cached = sum(p.from_cache for p in history.points)
     if cached:
@@ -218,10 +219,11 @@ def _variables(
 @click.option("--example", metavar="NAME", help="Run a named example query instead of SQL.")
 @click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
               help="Set a DuckDB variable for getvariable('NAME') (repeatable).")
-@click.option("--tenant", help="Tenant id; may be left out when ROOT holds one tenant.")
+@root_tenant_option
 @format_option("table", "json", "csv")
+@config_option("Configuration file whose tenant names --tenant accepts.")
 def query(root: Path, sql: str | None, example: str | None, variables: dict[str, str],
-          tenant: str | None, fmt: str) -> None:
+          tenant: str | None, fmt: str, config_path: Path | None) -> None:
     """Run SQL over every snapshot of a tenant; each collection is a view (no SQL: examples)."""
     if sql and example:
         raise click.UsageError("Give SQL or --example, not both.")
@@ -230,7 +232,8 @@ def query(root: Path, sql: str | None, example: str | None, variables: dict[str,
         for name, description in examples().items():
             click.echo(f"  {name:<28} {description}")
         return
-    columns, rows = run_query(root, sql or example_sql(str(example)), tenant, variables)
+    tenant_id = load_config(config_path).tenant_id_for(tenant) if tenant else None
+    columns, rows = run_query(root, sql or example_sql(str(example)), tenant_id, variables)
     if fmt == "json":
         click.echo(json.dumps({"columns": list(columns), "rows": rows}, indent=2))
     elif fmt == "csv":

@@ -85,11 +85,30 @@ class Config:
             f"Known tenants: {', '.join(self.tenants) or 'none'}.",
         )
 
+    def tenant_id_for(self, name_or_id: str | None) -> str | None:
+        """The tenant id `--tenant` gives a command that reads a snapshot root: a configured
+        tenant's id by its name, or the id itself (a root's tenant need not be configured);
+        None (the root's only tenant) stays None."""
+        if name_or_id is None:
+            return None
+        named = self.tenants.get(name_or_id)
+        if named is not None:
+            return named.tenant_id
+        if is_guid(name_or_id):
+            return name_or_id.lower()
+        raise ConfigurationError(
+            f"{name_or_id!r} is not a tenant id, and {self._where()} names no tenant "
+            f"{name_or_id!r}.",
+            f"Give a tenant id (a GUID) or a configured name: {', '.join(self.tenants)}."
+            if self.tenants else
+            "Give a tenant id (a GUID), or --config FILE whose [tenants.NAME] table names it.",
+        )
+
     def for_tenant_id(self, tenant_id: str) -> TenantSettings | None:
         return next((t for t in self.tenants.values() if t.tenant_id == tenant_id), None)
 
     def _where(self) -> str:
-        return str(self.path) if self.path else "the configuration"
+        return str(self.path) if self.path else "the configuration (no file found)"
 
 
 def find_config(explicit: Path | None) -> Path | None:

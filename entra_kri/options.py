@@ -21,6 +21,14 @@ def config_option(help: str = f"Configuration file (default: {CONFIG_LOOKUP}).")
                         type=click.Path(path_type=Path, dir_okay=False), help=help)
 
 
+def root_tenant_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--tenant` of a command that reads a snapshot root, passed as `tenant`; the command
+    turns it into a tenant id with `Config.tenant_id_for`."""
+    option = click.option("--tenant", help="Tenant id, or a tenant name of the configuration "
+                                           "file; may be left out when ROOT holds one tenant.")
+    return option(command)
+
+
 def format_option(*choices: str) -> Decorator:
     """`--format`, passed as `fmt`; the first choice is the default."""
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0],

@@ -13,14 +13,13 @@ from entra_kri.analysis.report_html import render_report
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.config import load_config
 from entra_kri.errors import SnapshotError
-from entra_kri.options import config_option
+from entra_kri.options import config_option, root_tenant_option
 from entra_kri.storage import atomic_output
 
 
 @click.command()
 @click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--tenant", help="Tenant id, or a tenant name of the configuration file; may be "
-                               "left out when ROOT holds one tenant.")
+@root_tenant_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="The HTML file to write [default: report-<tenant_id>.html].")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -30,8 +29,7 @@ def report(root: Path, tenant: str | None, out: Path | None, since: datetime | N
            config_path: Path | None) -> None:
     """Write an HTML report: KRIs, trends, latest changes, degraded KRIs, verification."""
     config = load_config(config_path)
-    named = config.tenants.get(tenant) if tenant else None
-    tenant_id = find_tenant_dir(root, named.tenant_id if named else tenant).name
+    tenant_id = find_tenant_dir(root, config.tenant_id_for(tenant)).name
     settings = config.for_tenant_id(tenant_id)
     data = gather_report(
         root, tenant_id,
