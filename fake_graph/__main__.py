@@ -1,8 +1,9 @@
 """Serve fake tenants for trying entra-kri without a tenant: `python -m fake_graph`.
 
 Starts the demo tenant and a generated one, each on its own local HTTPS port,
-writes an entra-kri.toml naming both (with secret files readable only by you)
-and serves until interrupted. Nothing leaves this machine.
+writes an entra-kri configuration file (fake-tenants.toml unless --config
+names another) naming both, with secret files readable only by you, and serves
+until interrupted. Nothing leaves this machine.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pathlib import Path
 
 from . import FakeGraph, make_demo_tenant, make_tenant
 
+DEFAULT_CONFIG = Path("fake-tenants.toml")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m fake_graph", description=__doc__)
-    parser.add_argument("--config", type=Path, default=Path("fake-tenants.toml"),
-                        help="the configuration file to write (default: fake-tenants.toml)")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, metavar="FILE",
+                        help=f"configuration to write (default: {DEFAULT_CONFIG})")
     parser.add_argument("--root", default="snapshots-fake", help="snapshot root it names")
     parser.add_argument("--users", type=int, default=2000, help="users of the second tenant")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")

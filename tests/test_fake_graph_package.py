@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import fake_graph
+from fake_graph import __main__ as fake_graph_main
 
 PACKAGE = Path(fake_graph.__file__).parent
 
@@ -34,3 +35,13 @@ def test_fake_does_not_import_entra_kri(path):
 def test_schemas_ship_with_the_fake():
     assert (fake_graph.SCHEMA_DIR / "index.json").is_file()
     assert (fake_graph.SCHEMA_DIR / "user.schema.json").is_file()
+
+
+def test_help_names_the_configuration_file_written_by_default(capsys, monkeypatch):
+    """`--help` names the file it writes when --config is left out, and no other."""
+    monkeypatch.setattr(sys, "argv", ["python -m fake_graph", "--help"])
+    with pytest.raises(SystemExit):
+        fake_graph_main.main()
+    text = " ".join(capsys.readouterr().out.split())
+    assert "entra-kri.toml" not in text
+    assert "writes an entra-kri configuration file (fake-tenants.toml" in text
