@@ -13,6 +13,7 @@ every cached value from its verified snapshot and names each one that differs.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -36,6 +37,8 @@ from entra_kri.snapshot.validate import Problem, Snapshot, read_manifest
 log = logging.getLogger("entra_kri.history")
 
 HISTORY_FILE = "history.duckdb"
+# DuckDB names an operating-system failure by the C library's text (strerror), not errno.
+_ERRNO_OF_TEXT = {os.strerror(number): number for number in errno.errorcode}
 
 _SCHEMA = """
 create table if not exists kri_history (
@@ -177,7 +180,8 @@ def kri_history(
                        != ref.manifest_sha256]
             if missing:
                 for row in _compute(ref.path, ref.manifest_sha256, missing):
-                    _store(con, row)
+                    with _written(tenant_dir / HISTORY_FILE):
+                        _store(con, row)
                     cached[ref.snapshot_id, row["slug"]] = row
                     fresh.add((ref.snapshot_id, row["slug"]))
                 computed += len(missing)
@@ -254,10 +258,26 @@ def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             ) from exc
         con = _rebuilt_or_in_memory(path, exc)
     try:
-        con.execute(_SCHEMA)
+        with _written(path):
+            con.execute(_SCHEMA)
         yield con
     finally:
-        con.close()
+        with _written(path):
+            con.close()
+
+
+@contextmanager
+def _written(path: Path) -> Iterator[None]:
+    """DuckDB failing to write the cache because the operating system refused (a disk
+    that filled up, a directory that turned read-only) raised as that OSError, naming
+    the cache: the CLI turns it into its one-paragraph storage error (exit 1)."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        text = str(exc).split("\n", 1)[0].rpartition(": ")[2].strip()
+        if text not in _ERRNO_OF_TEXT:
+            raise
+        raise OSError(_ERRNO_OF_TEXT[text], text, str(path)) from exc
 
 
 def _rebuilt_or_in_memory(path: Path, exc: Exception) -> duckdb.DuckDBPyConnection:

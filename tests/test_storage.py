@@ -131,3 +131,81 @@ def test_a_write_error_without_a_file_name_still_reads_as_one_sentence():
     message = storage_error(OSError(errno.ENOSPC, "No space left on device")).message
     assert message.startswith("A file could not be written: No space left on device")
     assert "None" not in message
+
+
+def fill(directory):
+    """Write to `directory` until its file system has not one byte left."""
+    with (directory / ".filler").open("wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("command", ["trend", "report"])
+def test_a_disk_that_fills_while_the_history_cache_is_written_is_one_paragraph(
+        command, demo_snapshot, tmp_path, monkeypatch):
+    """The cache opens, then the disk fills before a value is stored: DuckDB's own failure
+    to write its log becomes the one-paragraph storage error naming the cache."""
+    import shutil
+
+    from entra_kri.analysis import history
+
+    root, _ = demo_snapshot
+    archive = tmp_path / "archive"
+    shutil.copytree(root, archive, ignore=shutil.ignore_patterns("history*"))
+    real_compute = history._compute
+
+    def compute_then_fill(*args, **kwargs):
+        rows = real_compute(*args, **kwargs)
+        fill(full)
+        return rows
+
+    monkeypatch.setattr(history, "_compute", compute_then_fill)
+    with full_disk(tmp_path / "full", seed=archive) as full:
+        (full / ".filler").unlink()
+        snapshots = full / archive.name
+        cache = next(snapshots.iterdir()) / history.HISTORY_FILE
+        args = {"trend": ["trend", snapshots],
+                "report": ["report", snapshots, "--out", tmp_path / "r.html"]}[command]
+        one_paragraph(invoke(*args), str(cache), "No space left on device", "Free some space")
+        monkeypatch.setattr(history, "_compute", real_compute)
+        (full / ".filler").unlink()
+        again = invoke("trend", snapshots, "--format", "json")
+        assert again.exit_code == 0, again.output  # what was left of the cache is no harm
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_a_directory_that_turns_read_only_while_the_history_cache_is_written(
+        demo_snapshot, tmp_path, monkeypatch):
+    """Runs everywhere: the cache's connection fails its first insert as DuckDB does when
+    its directory has become read-only."""
+    import duckdb
+    from entra_kri.analysis import history
+
+    root, _ = demo_snapshot
+    real_connect = duckdb.connect
+
+    class TurnsReadOnly:
+        def __init__(self, connection):
+            self.connection = connection
+
+        def execute(self, sql, *args):
+            if sql.startswith("insert"):
+                raise duckdb.IOException(f'IO Error: Could not write file "{cache}.wal": '
+                                         "Read-only file system")
+            return self.connection.execute(sql, *args)
+
+        def close(self):
+            self.connection.close()
+
+    def connect(database=":memory:", *args, **kwargs):
+        connection = real_connect(database, *args, **kwargs)
+        return TurnsReadOnly(connection) if database == str(cache) else connection
+
+    cache = next(root.iterdir()) / history.HISTORY_FILE
+    cache.unlink(missing_ok=True)
+    monkeypatch.setattr(duckdb, "connect", connect)
+    one_paragraph(invoke("trend", root), str(cache), "Read-only file system",
+                  "write elsewhere")
