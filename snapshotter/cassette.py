@@ -4,6 +4,9 @@ A cassette also keeps the run's metadata (vcrpy's `get_metadata`): the capture
 time, tenant, client and endpoints. Replaying therefore asks Graph the very
 same questions, and the snapshot's "now" is the recorded one, so replaying
 twice gives byte-identical collection files and the same KRIs.
+
+vcrpy (with PyYAML and wrapt) is imported where a cassette is opened: it costs
+about a tenth of the command line's start-up, and only --record and --replay use it.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import vcr
-from vcr.errors import CannotOverwriteExistingCassetteException, MissingMetadataError
+from typing import TYPE_CHECKING, Any
 
 from entra_kri.errors import ConfigurationError, SnapshotError
+
+if TYPE_CHECKING:
+    import vcr
 
 REDACTED = "REDACTED"
 _SECRET_FIELDS = re.compile(rb"(client_secret|client_assertion)=[^&]*")
@@ -74,6 +77,8 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def _recorder(mode: str) -> vcr.VCR:
+    import vcr  # only --record and --replay need vcrpy (see the module's docstring)
+
     return vcr.VCR(
         record_mode=mode,
         match_on=("method", "scheme", "host", "port", "path", "query"),
@@ -99,6 +104,11 @@ def replaying(path: Path) -> Iterator[Any]:
     """Serve the block's HTTP from the cassette at `path`; any other request fails."""
     if not path.is_file():
         raise ConfigurationError(f"No cassette at {path}.", "Give the path of a recorded cassette.")
+    from vcr.errors import (  # only --replay needs vcrpy (see the module's docstring)
+        CannotOverwriteExistingCassetteException,
+        MissingMetadataError,
+    )
+
     try:
         with _recorder("none").use_cassette(str(path), allow_playback_repeats=False) as cassette:
             yield cassette

@@ -24,8 +24,8 @@ FOLDERS = {"entra_kri": "entra_kri", "entra_kri/snapshot": "entra_kri.snapshot",
 BOTTOM = {"entra_kri", "entra_kri.errors", "entra_kri.kris", "entra_kri.tenant_text"}
 BOTTOM_PACKAGE = "entra_kri.snapshot"  # the snapshot format (docs/snapshot-format.md)
 # Third-party libraries a function may import where it needs them: heavy and wanted
-# only by one option (a PNG chart, a certificate, the OS keyring).
-LAZY_ALLOWED = {"matplotlib", "cryptography", "keyring"}
+# only by one option (a PNG chart, a certificate, the OS keyring, a cassette).
+LAZY_ALLOWED = {"matplotlib", "cryptography", "keyring", "vcr"}
 
 
 def module_files() -> dict[str, Path]:
@@ -159,3 +159,13 @@ def test_bare_package_names_do_not_import_outside_the_tree(name, tmp_path):
     full = subprocess.run([sys.executable, "-c", f"import entra_kri.{name}"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert full.returncode == 0, full.stderr
+
+
+def test_the_command_line_starts_without_the_cassette_library():
+    """vcrpy (with PyYAML and wrapt, about a tenth of the start-up time) is loaded only
+    by --record and --replay, which are the only options that use it."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, entra_kri.cli; "
+                               "print(sorted({'vcr', 'yaml', 'wrapt'} & set(sys.modules)))"],
+        capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
