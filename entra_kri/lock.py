@@ -2,15 +2,20 @@
 
 The lock holds the holder's pid, host, start time and a random token. Two parts:
 
-- `LockFileStore` is where the lock lives, behind three operations that a
-  create-only object store offers as well (a later lease in object storage
-  implements the same three): `create` (all or nothing, fails if a lock
-  exists), `read` (the lock's content, age and identity), and `remove_if`
-  (remove the lock only while it is still the one that was read, and only once).
-- `tenant_lock` is the policy: a lock whose process is gone (same host, pid not
-  running) is stale, and so is an empty or unreadable lock older than
-  `UNREADABLE_STALE_AFTER` (a lock is never empty for longer than its write takes).
-  A stale lock is taken over with a warning; a live one raises LockedError.
+- A `LockStore` is where the lock lives, behind the operations that a
+  create-only object store offers as well: `create` (all or nothing, fails if a
+  lock exists), `read` (the lock's content, age and identity), `remove_if`
+  (remove the lock only while it is still the one that was read, and only once)
+  and `renew` (rewrite it only while it is still the one that was read).
+  `LockFileStore` is a file on a local disk; `entra_kri.lease.S3Lease` an
+  object in an object store, a lease that records when it expires
+  (docs/object-storage.md, "The tenant lease").
+- `hold` is the policy: a lease is stale once its expiry has passed, and only
+  then; a lock file whose process is gone (same host, pid not running) is
+  stale, and so is an empty or unreadable lock older than
+  `UNREADABLE_STALE_AFTER` (a lock is never empty for longer than its write
+  takes). A stale lock is taken over with a warning; a live one raises
+  LockedError. A lease is renewed while it is held (every `renew_every` seconds).
 
 Atomicity (docs/operations.md, "The tenant lock"): the lock is written to a
 temporary file, then hard-linked to `.lock`, so it appears complete or not at
@@ -27,16 +32,20 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from entra_kri.errors import EntraKriError
+from entra_kri.lease import lease_store
+from entra_kri.lock_store import LockState, LockStore
+from entra_kri.snapshot.storage import LOCAL, Storage
 
 LOCK_FILE = ".lock"
 UNREADABLE_STALE_AFTER = 300  # seconds
@@ -47,20 +56,14 @@ class LockedError(EntraKriError):
     """Another live run holds the tenant's lock."""
 
 
-@dataclass(frozen=True)
-class LockState:
-    """A lock as read: its holder (None when empty or unreadable), age and identity."""
-
-    holder: dict[str, Any] | None
-    age_seconds: float
-    identity: str
-
-
 class LockFileStore:
     """The lock as a file: created whole or not at all, removed only as it was read."""
 
+    renew_every = None
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.where = str(path)
 
     def create(self, holder: Mapping[str, Any]) -> bool:
         """Write the lock unless one exists; False if one does. OSError if the write fails."""
@@ -114,6 +117,10 @@ class LockFileStore:
         finally:
             guard.unlink()
 
+    def renew(self, seen: LockState, holder: Mapping[str, Any]) -> LockState | None:
+        """Nothing to do (`hold` never asks): a lock file never expires."""
+        return seen
+
 
 def _alive(pid: int) -> bool:
     try:
@@ -128,6 +135,12 @@ def _alive(pid: int) -> bool:
 def _stale_because(state: LockState, host: str) -> str | None:
     """Why the lock may be taken over, or None while its holder may still be running."""
     holder = state.holder
+    if holder is not None and "expires" in holder:
+        expires = _expiry(holder)
+        if expires is not None and datetime.now(UTC) < expires:
+            return None
+        return (f"its lease expired at {holder['expires']} (its holder, pid "
+                f"{holder.get('pid', '?')} on {holder.get('host', '?')}, stopped renewing it)")
     if holder is None or not isinstance(holder.get("pid"), int):
         if state.age_seconds > UNREADABLE_STALE_AFTER:
             return (f"it is empty or unreadable and {state.age_seconds / 60:.0f} minutes old "
@@ -138,8 +151,25 @@ def _stale_because(state: LockState, host: str) -> str | None:
     return None
 
 
-def _locked(path: Path, state: LockState) -> LockedError:
+def _expiry(holder: Mapping[str, Any]) -> datetime | None:
+    """When a lease expires; None if its `expires` is not a UTC time (then it is stale)."""
+    try:
+        return datetime.strptime(str(holder["expires"]), "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _locked(path: str, state: LockState) -> LockedError:
     holder = state.holder
+    if holder is not None and "expires" in holder:
+        return LockedError(
+            f"Another run holds the lease {path} (pid {holder.get('pid', '?')} on "
+            f"{holder.get('host', '?')}, started {holder.get('started', '?')}, renewed "
+            f"while it runs; it expires at {holder['expires']} unless renewed).",
+            "Wait for it to finish. A run that stopped without releasing the lease (killed, "
+            "or its machine lost) leaves it to expire; the next run after that takes it over.",
+        )
     if holder is None or not isinstance(holder.get("pid"), int):
         return LockedError(
             f"The lock {path} is empty or unreadable, and only "
@@ -156,7 +186,7 @@ def _locked(path: Path, state: LockState) -> LockedError:
 
 
 @contextmanager
-def hold(store: LockFileStore, attempts: int = 3) -> Iterator[None]:
+def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
     """Hold the lock in `store` for the block; LockedError if a live run holds it."""
     host = socket.gethostname()
     me = {"pid": os.getpid(), "host": host, "token": uuid.uuid4().hex,
@@ -169,25 +199,78 @@ def hold(store: LockFileStore, attempts: int = 3) -> Iterator[None]:
             continue  # released meanwhile: try again
         reason = _stale_because(state, host)
         if reason is None:
-            raise _locked(store.path, state)
+            raise _locked(store.where, state)
         if store.remove_if(state):
-            log.warning("Taking over the lock %s: %s.", store.path, reason)
+            log.warning("Taking over the lock %s: %s.", store.where, reason)
     else:
+        guards = ("" if store.renew_every else
+                  f" and any {PurePath(store.where).name}.takeover-* file beside it")
         raise LockedError(
-            f"The lock {store.path} could not be taken after {attempts} attempts: other "
+            f"The lock {store.where} could not be taken after {attempts} attempts: other "
             "runs are taking it at the same time, or a take-over was interrupted.",
-            f"Run again. If this repeats and no run is in progress, delete {store.path} "
-            f"and any {store.path.name}.takeover-* file beside it.",
+            f"Run again. If this repeats and no run is in progress, delete "
+            f"{store.where}{guards}.",
         )
-    mine = store.read()
+    held = _Held(store.read())
+    renewing = _Renewal(store, held, me) if store.renew_every else None
     try:
         yield
     finally:
-        if mine is None or not store.remove_if(mine):
+        if renewing is not None:
+            renewing.stop()
+        if held.state is None or not store.remove_if(held.state):
             log.warning("The lock %s is no longer ours (removed or replaced while we held "
-                        "it): left as it is.", store.path)
+                        "it): left as it is.", store.where)
+    if held.lost:
+        raise LockedError(
+            f"The lease {store.where} expired while this run held it (it could not be "
+            "renewed in time), so another run may have written the tenant meanwhile.",
+            "Check the store is reachable from this machine and run again; `verify` shows "
+            "whether the tenant's snapshots still form one chain.",
+        )
 
 
-def tenant_lock(tenant_dir: Path) -> AbstractContextManager[None]:
-    """Hold `tenant_dir/.lock` for the block; LockedError if a live run holds it."""
-    return hold(LockFileStore(tenant_dir / LOCK_FILE))
+@dataclass
+class _Held:
+    """The lock as this holder last wrote it, and whether it was lost meanwhile."""
+
+    state: LockState | None
+    lost: bool = False
+
+
+class _Renewal:
+    """A thread renewing a held lease every `store.renew_every` seconds until stopped."""
+
+    def __init__(self, store: LockStore, held: _Held, holder: Mapping[str, Any]) -> None:
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(store, held, holder),
+                                        name="entra-kri-lease", daemon=True)
+        self._thread.start()
+
+    def _run(self, store: LockStore, held: _Held, holder: Mapping[str, Any]) -> None:
+        assert store.renew_every is not None
+        while held.state is not None and not self._stopped.wait(store.renew_every):
+            try:
+                renewed = store.renew(held.state, holder)
+            except OSError as exc:  # the store unreachable for now: try again next time
+                log.warning("The lease %s could not be renewed: %s.", store.where, exc)
+                continue
+            if renewed is None:
+                log.error("The lease %s is no longer ours: it expired and another run took "
+                          "it over.", store.where)
+                held.lost, held.state = True, None
+                return
+            held.state = renewed
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+
+def tenant_lock(tenant_dir: PurePath, storage: Storage = LOCAL) -> AbstractContextManager[None]:
+    """Hold `tenant_dir/.lock` for the block; LockedError if a live run holds it.
+
+    On an object store the lock is a lease object (`entra_kri.lease`)."""
+    if storage is LOCAL:
+        return hold(LockFileStore(Path(tenant_dir) / LOCK_FILE))
+    return hold(lease_store(storage, tenant_dir / LOCK_FILE))
