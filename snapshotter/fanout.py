@@ -1,6 +1,7 @@
 """Many requests for one collection at once, written in a fixed order.
 
-Each job streams its pages into its own spool file in the partial snapshot;
+Each job streams its pages into its own local spool file (in the partial
+snapshot, or a temporary directory when the snapshot goes to an object store);
 once every job is done the spools are appended to the collection file in job
 order. The file is then the same whatever order Graph answered in, and memory
 holds a page per worker, not a collection.
@@ -45,7 +46,7 @@ def fan_out(jobs: Sequence[Job], work: Callable[[Job, Spool], Result], out: Coll
     The first exception is raised once every job has stopped (callers cancel the
     others through the capture's cancel event); the spools are always removed.
     """
-    spools = [Spool(out.path.with_name(f".{out.path.name}.{i}.spool")) for i in range(len(jobs))]
+    spools = [Spool(out.scratch_dir / f".{out.path.name}.{i}.spool") for i in range(len(jobs))]
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
             futures = [pool.submit(_run, work, job, spool) for job, spool in zip(jobs, spools,

@@ -18,6 +18,7 @@ import gzip
 import json
 import queue
 import shutil
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -67,8 +68,10 @@ class CollectionFile:
     `write_page` or by `close`.
     """
 
-    def __init__(self, path: Path, storage: Storage = LOCAL) -> None:
+    def __init__(self, path: Path, storage: Storage = LOCAL, scratch_dir: Path | None = None,
+                 ) -> None:
         self.path = path
+        self.scratch_dir = scratch_dir or path.parent  # local files of its fan-outs
         self._storage = storage
         self._raw = storage.open_write(path)
         self._theirs = False  # another writer created the file first: never remove it
@@ -156,6 +159,8 @@ class SnapshotWriter:
     and `commit()` writes the manifest last, create-only: the snapshot exists once
     its manifest does, and a second writer of the same snapshot is refused.
     `abort()` stops every writer thread and removes what was written.
+    Fan-outs spool to local files in `scratch_dir`: the partial directory, or a
+    temporary directory when the snapshot goes to an object store.
     """
 
     def __init__(self, root: Path, tenant_id: str, snapshot_id: str,
@@ -181,13 +186,16 @@ class SnapshotWriter:
         if storage.commits_by_manifest:
             if storage.entry(self.final_dir) is not None:
                 raise another_writer(self.final_dir)
+            self.scratch_dir = Path(tempfile.mkdtemp(prefix="entra-kri-capture-"))
         else:
             self.partial_dir.mkdir(parents=True, exist_ok=False)
+            self.scratch_dir = self.partial_dir
         self._files: list[CollectionFile] = []
 
     def open_collection(self, name: str) -> CollectionFile:
         try:
-            written = CollectionFile(self.partial_dir / collection_file(name), self.storage)
+            written = CollectionFile(self.partial_dir / collection_file(name), self.storage,
+                                     self.scratch_dir)
         except FileExistsError as exc:
             raise another_writer(self.final_dir) from exc
         self._files.append(written)
@@ -198,15 +206,16 @@ class SnapshotWriter:
             self.storage.create_only(self.partial_dir / MANIFEST_FILE, manifest_bytes(manifest))
         except FileExistsError as exc:
             raise another_writer(self.final_dir) from exc
-        if not self.storage.commits_by_manifest:
+        if self.storage.commits_by_manifest:
+            shutil.rmtree(self.scratch_dir, ignore_errors=True)
+        else:
             self.partial_dir.rename(self.final_dir)
         return self.final_dir
 
     def abort(self) -> None:
         for written in self._files:
             written.discard()
-        if not self.storage.commits_by_manifest:
-            shutil.rmtree(self.partial_dir, ignore_errors=True)
+        shutil.rmtree(self.scratch_dir, ignore_errors=True)  # the partial dir on a local disk
 
 
 

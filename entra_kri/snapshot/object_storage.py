@@ -6,7 +6,11 @@ shown with its scheme (`s3://bkt/...`) so that every message names the object
 as the user wrote it. fsspec accepts either spelling.
 
 An object store has no directories and no links: a "directory" is a prefix
-that some key continues, and `entry` never reports a symlink.
+that some key continues, and `entry` never reports a symlink. Nor can it rename,
+so a snapshot is committed by its manifest, written last and create-only
+(`commits_by_manifest`; docs/snapshot-format.md, "How a snapshot is committed").
+Every object is written create-only: fsspec's mode "xb" and `mode="create"`, which
+s3fs sends as `If-None-Match: *` on the PUT or on completing a multipart upload.
 
 DuckDB reads a verified object through `DuckDBFileSystem`, registered on the
 connection under a protocol name of our own (`entra-kri-s3://...`), never
@@ -18,13 +22,14 @@ them (docs/object-storage.md, "How DuckDB reads objects").
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import PurePath, PurePosixPath
 from typing import Any, BinaryIO
 
 import duckdb
 from fsspec import AbstractFileSystem
 
-from entra_kri.snapshot.storage import Entry
+from entra_kri.snapshot.storage import Entry, IncompleteUpload
 
 DUCKDB_PROTOCOL_PREFIX = "entra-kri-"
 
@@ -78,7 +83,7 @@ class ObjectStorage:
         if info.get("type") == "directory":
             return Entry("directory", 0)
         if info.get("type") == "file":
-            return Entry("file", int(info.get("size") or 0))
+            return Entry("file", int(info.get("size") or 0), _modified(info))
         return Entry("other", int(info.get("size") or 0))
 
     def list_dir(self, path: PurePath) -> list[str]:
@@ -93,6 +98,44 @@ class ObjectStorage:
     def sql_location(self, path: PurePath) -> str:
         return f"{self._duckdb_fs.name}://{key_of(path)}"
 
+    def open_write(self, path: PurePath) -> BinaryIO:
+        # Closing commits (a PUT, or completing the multipart upload), create-only.
+        return self.fs.open(key_of(path), "xb")
+
+    def create_only(self, path: PurePath, data: bytes) -> None:
+        self.fs.pipe_file(key_of(path), data, mode="create")
+
+    def remove(self, path: PurePath) -> None:
+        found = self.entry(path)
+        if found is not None and found.kind != "directory":  # a prefix goes with its keys
+            self.fs.rm_file(key_of(path))
+
+    def incomplete_uploads(self, path: PurePath) -> list[IncompleteUpload]:
+        """S3's multipart uploads under `path` never completed nor aborted. (Azure drops
+        uncommitted blocks after a week, and GCS resumable uploads expire after a week,
+        by themselves: neither lists them, so there are none to abort.)"""
+        if self.scheme != "s3":
+            return []
+        bucket, _, prefix = key_of(path).partition("/")
+        prefix = prefix.rstrip("/") + "/" if prefix else ""
+        found = []
+        pages = self.fs.call_s3  # one request per 1,000 uploads
+        marker: dict[str, str] = {}
+        while True:
+            page = pages("list_multipart_uploads", Bucket=bucket, Prefix=prefix, **marker)
+            found += [IncompleteUpload(self.path(f"{bucket}/{upload['Key']}"),
+                                       upload["Initiated"], upload["UploadId"])
+                      for upload in page.get("Uploads", ())]
+            if not page.get("IsTruncated"):
+                return found
+            marker = {"KeyMarker": page["NextKeyMarker"],
+                      "UploadIdMarker": page["NextUploadIdMarker"]}
+
+    def abort_upload(self, upload: IncompleteUpload) -> None:
+        bucket, _, key = key_of(upload.path).partition("/")
+        self.fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key,
+                        UploadId=upload.upload_id)
+
     def attach_to(self, con: duckdb.DuckDBPyConnection) -> None:
         # Known extensions (httpfs for s3://, azure for az://) are never loaded behind
         # our back: this connection reads objects through the filesystem below only.
@@ -100,6 +143,14 @@ class ObjectStorage:
         con.execute("set autoload_known_extensions = false")
         if not con.filesystem_is_registered(self._duckdb_fs.name):
             con.register_filesystem(self._duckdb_fs)
+
+
+def _modified(info: dict[str, Any]) -> float | None:
+    """When an object was last written, from fsspec's `info` (each library names it)."""
+    moment = info.get("LastModified") or info.get("last_modified") or info.get("updated")
+    if isinstance(moment, datetime):
+        return moment.timestamp()
+    return None
 
 
 class DuckDBFileSystem(AbstractFileSystem):

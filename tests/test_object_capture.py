@@ -1,0 +1,137 @@
+"""Capturing to an object store (moto's S3 in this process): files at their final names,
+the manifest last and create-only, a second writer refused, and a killed capture leaving
+nothing any command accepts (docs/snapshot-format.md, "How a snapshot is committed")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from entra_kri.snapshotter import writer as writer_module
+from entra_kri.snapshotter.capture import take_snapshot
+from entra_kri.snapshotter.writer import SnapshotWriter
+
+from entra_kri.errors import SnapshotError
+from entra_kri.snapshot.layout import snapshot_id_for
+from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
+from entra_kri.snapshot.roots import open_root
+from entra_kri.snapshot.tree import snapshot_dirs
+from entra_kri.snapshot.validate import check_snapshot, open_snapshot
+from tests.conftest import NOW, connection_to
+from tests.object_store import store
+
+
+def capture_to(fake, tenant, root_text, now=NOW, storage=None):
+    """Capture the fake tenant into `root_text` through its storage, as `snapshot` does."""
+    root = open_root(root_text)
+    connection = connection_to(fake, tenant)
+    return take_snapshot(connection.client(tenant.client_secret), connection, root.path, now,
+                         timedelta(hours=24), storage=storage or root.storage)
+
+
+class WriteLog:
+    """Wraps a storage, noting each write in order."""
+
+    def __init__(self, inner):
+        self.inner, self.writes = inner, []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def open_write(self, path):
+        self.writes.append(("stream", path.name))
+        return self.inner.open_write(path)
+
+    def create_only(self, path, data):
+        self.writes.append(("create_only", path.name))
+        return self.inner.create_only(path, data)
+
+
+def test_files_go_to_their_final_names_and_the_manifest_is_written_last_create_only(
+        fake, demo_tenant, s3_root):
+    root = open_root(s3_root)
+    logged = WriteLog(root.storage)
+    path = capture_to(fake, demo_tenant, s3_root, storage=logged)
+    assert str(path) == f"{s3_root}/{demo_tenant.tenant_id}/{snapshot_id_for(NOW)}"
+    assert logged.writes[-1] == ("create_only", "manifest.json")
+    assert {kind for kind, _ in logged.writes[:-1]} == {"stream"}
+    open_snapshot(path, root.storage)
+
+
+def test_the_chain_links_snapshots_in_an_object_store(fake, demo_tenant, s3_root):
+    from entra_kri.snapshot.chain import verify_tenant
+    first = capture_to(fake, demo_tenant, s3_root)
+    second = capture_to(fake, demo_tenant, s3_root, NOW + timedelta(hours=1))
+    storage = open_root(s3_root).storage
+    newer = open_snapshot(second, storage).manifest
+    assert newer.previous_manifest_sha256 == check_snapshot(first, storage).manifest_sha256
+    chain = verify_tenant(first.parent, storage)
+    assert [c.path for c in chain.snapshots] == [first, second] and not chain.all_problems
+
+
+def test_a_second_writer_of_the_same_snapshot_is_refused_and_the_first_stays_whole(
+        fake, demo_tenant, s3_root):
+    root = open_root(s3_root)
+    late = SnapshotWriter(root.path, demo_tenant.tenant_id, snapshot_id_for(NOW), root.storage)
+    first = capture_to(fake, demo_tenant, s3_root)  # wins the race past the start check
+    out = late.open_collection("users")
+    out.write_page([{"id": "not-the-first-writers"}])
+    with pytest.raises(SnapshotError, match="Another capture is writing the snapshot"):
+        out.close()  # S3 answers 412 to the create-only PUT
+    with pytest.raises(SnapshotError, match="Another capture is writing the snapshot"):
+        late.commit({"complete": True})
+    late.abort()
+    open_snapshot(first, root.storage)  # every file still the first writer's
+    with pytest.raises(SnapshotError, match="already exists"):
+        SnapshotWriter(root.path, demo_tenant.tenant_id, snapshot_id_for(NOW), root.storage)
+
+
+def test_create_only_refuses_an_existing_object(s3_root):
+    root = open_root(s3_root)
+    path = root.path / "x"
+    root.storage.create_only(path, b"first")
+    with pytest.raises(FileExistsError):
+        root.storage.create_only(path, b"second")
+    with root.storage.open_read(path) as read:
+        assert read.read() == b"first"
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs, so `abort` is skipped as well."""
+
+
+def test_a_capture_killed_midway_leaves_nothing_accepted_and_gc_removes_it(
+        fake, demo_tenant, s3_root, monkeypatch):
+    closed = []
+    real_close = writer_module.CollectionFile.close
+
+    def close_then_die(self):
+        written = real_close(self)
+        closed.append(written.file)
+        if len(closed) == 3:
+            raise Killed
+        return written
+
+    monkeypatch.setattr(writer_module.CollectionFile, "close", close_then_die)
+    monkeypatch.setattr(SnapshotWriter, "abort", lambda self: None)
+    with pytest.raises(Killed):
+        capture_to(fake, demo_tenant, s3_root)
+    root = open_root(s3_root)
+    tenant_dir = root.path / demo_tenant.tenant_id
+    snapshot = tenant_dir / snapshot_id_for(NOW)
+    assert set(root.storage.list_dir(snapshot)) >= set(closed)  # files, and no manifest
+    with pytest.raises(SnapshotError, match=r"manifest\.json: missing"):
+        open_snapshot(snapshot, root.storage)
+    assert snapshot_dirs(tenant_dir, root.storage) == []
+    with pytest.raises(SnapshotError, match=r"Another capture .* or one was killed"):
+        SnapshotWriter(root.path, demo_tenant.tenant_id, snapshot_id_for(NOW), root.storage)
+    fs = store(s3_root).fs
+    bucket, _, prefix = tenant_dir.key.partition("/")
+    fs.call_s3("create_multipart_upload", Bucket=bucket, Key=f"{prefix}/x/users.ndjson.gz")
+    leftovers = find_leftovers(tenant_dir, root.storage)
+    assert [leftover.what for leftover in leftovers] == [
+        "files of an uncommitted snapshot", "unfinished upload"]
+    for leftover in leftovers:
+        remove_leftover(leftover, root.storage)
+    assert root.storage.entry(tenant_dir) is None
+    assert root.storage.incomplete_uploads(tenant_dir) == []
