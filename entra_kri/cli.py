@@ -22,6 +22,7 @@ from entra_kri.logs import configure_logging
 from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.options import config_option, connection_options, format_option
 from entra_kri.report_command import register as register_report_command
+from entra_kri.snapshot.roots import open_root
 from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter import cassette
 from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
@@ -75,24 +76,25 @@ def tenant_settings(config_path: Path | None, tenant: str | None,
 
 @cli.command()
 @connection_options
-@click.option("--out", "root", type=click.Path(path_type=Path, file_okay=False),
-              envvar="ENTRA_KRI_ROOT",
-              help="Snapshot root directory [default: the configuration's root, or snapshots].")
+@click.option("--out", "root", metavar="ROOT", envvar="ENTRA_KRI_ROOT",
+              help="Snapshot root: a directory, or an object store URL such as "
+                   "s3://bucket/prefix [default: the configuration's root, or snapshots].")
 @click.option("--signin-window-hours", type=click.IntRange(1, 24 * 30),
               help="How far back sign-ins and audits are captured [default: 24].")
 @click.option("--replay", type=click.Path(path_type=Path, dir_okay=False),
               help="Capture from a recorded cassette instead of the network.")
 @click.option("--record", type=click.Path(path_type=Path, dir_okay=False),
               help="Also record the run into a scrubbed cassette (no secret, no token).")
-def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
+def snapshot(config_path: Path | None, tenant: str | None, root: str | None,
              signin_window_hours: int | None, replay: Path | None, record: Path | None,
              **overrides: Any) -> None:
     """Capture the tenant into ROOT/<tenant_id>/<snapshot_id>/ and print that path."""
     if replay and record:
         raise click.UsageError("--replay and --record cannot be used together.")
     now = datetime.now(UTC).replace(microsecond=0)
+    traffic = cassette.CassetteTraffic()
     context = cassette.replaying(replay) if replay else (
-        cassette.recording(record) if record else cassette.no_cassette())
+        cassette.recording(record, traffic) if record else cassette.no_cassette())
     settings_kwargs = dict(overrides, signin_window_hours=signin_window_hours)
     with context as tape:
         if replay:
@@ -101,8 +103,10 @@ def snapshot(config_path: Path | None, tenant: str | None, root: Path | None,
             settings_kwargs.update(recorded)
         config, settings = tenant_settings(config_path, tenant, **settings_kwargs)
         if record:
+            cloud = connection_for(settings).cloud
+            traffic.add(cloud.graph_url, cloud.login_url)
             cassette.record_run(tape, now, asdict(settings))
-        with tenant_capture(settings, root or config.root,
+        with tenant_capture(settings, open_root(root or config.root),
                             REPLAY_SECRET if replay else None) as capture:
             path = capture.take(now, workers=1 if tape is not None else WORKERS)
     click.echo(str(path))

@@ -21,6 +21,7 @@ from entra_kri.errors import ConfigurationError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
 from entra_kri.snapshot.layout import is_guid
 from entra_kri.snapshot.retention import MAX_RETENTION_DAYS, RETENTION_MODES, Retention
+from entra_kri.snapshot.roots import is_url
 from entra_kri.snapshotter.credentials import DEFAULT_SECRET_ENV
 
 CONFIG_ENV = "ENTRA_KRI_CONFIG"
@@ -64,7 +65,7 @@ class TenantSettings:
 @dataclass(frozen=True)
 class Config:
     path: Path | None
-    root: Path
+    root: Path | str  # a local directory, or an object store URL kept as written
     tenants: dict[str, TenantSettings]
     retention: Retention | None = None
 
@@ -153,7 +154,7 @@ def config_mistakes(data: dict[str, Any], base: Path) -> list[str]:
     """Every mistake in a parsed configuration, each naming its key."""
     mistakes = [f"unknown key '{key}'" for key in sorted(set(data) - TOP_KEYS)]
     if "root" in data and not isinstance(data["root"], str):
-        mistakes.append("'root' must be a string (a directory)")
+        mistakes.append("'root' must be a string (a directory or an object store URL)")
     mistakes += _retention_mistakes(data)
     tenants = data.get("tenants", {})
     if not isinstance(tenants, dict):
@@ -290,7 +291,8 @@ def _build(data: dict[str, Any], path: Path) -> Config:
         )
     retention = (Retention(data["retention_days"], data["retention_mode"])
                  if "retention_days" in data else None)
-    return Config(path, base / data.get("root", "snapshots"), tenants, retention)
+    root = data.get("root", "snapshots")
+    return Config(path, root if is_url(root) else base / root, tenants, retention)
 
 
 def settings_for_tenant(config: Config, tenant: str | None, **overrides: Any) -> TenantSettings:

@@ -6,7 +6,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import click
 
@@ -21,7 +21,8 @@ from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
 from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
-from entra_kri.snapshot.storage import LOCAL
+from entra_kri.snapshot.roots import open_root
+from entra_kri.snapshot.storage import Storage
 from entra_kri.snapshot.tree import tenant_dirs
 from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter.http import RequestStats
@@ -46,16 +47,17 @@ def _iso(moment: datetime) -> str:
 
 def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunRecord:
     """Snapshot, KRIs and history for one tenant under its lock; the record says how it went."""
-    tenant_dir = config.root / settings.tenant_id
+    root = open_root(config.root)
+    tenant_dir = root.path / settings.tenant_id
     started = _now()
     record = RunRecord(run_id, settings.name, settings.tenant_id, _iso(started))
-    _keep(tenant_dir, record)  # a run killed with kill -9 still leaves its start
+    _keep(tenant_dir, record, root.storage)  # a run killed with kill -9 still leaves its start
     stats: RequestStats | None = None
     try:
-        with tenant_capture(settings, config.root) as capture:
+        with tenant_capture(settings, root) as capture:
             stats = capture.stats
             path = capture.take(started)
-            snapshot = open_snapshot(path)
+            snapshot = open_snapshot(path, root.storage)
             record.snapshot_id = snapshot.snapshot_id
             record.rows = {c.name: c.items for c in snapshot.manifest.collections}
             report = compute_kris(snapshot, merge_thresholds(settings.thresholds), settings.kris)
@@ -84,14 +86,14 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
             record.throttled = stats.throttled
             record.waited_seconds = round(stats.waited_seconds, 1)
         record.ended = _iso(_now())
-        _keep(tenant_dir, record)
+        _keep(tenant_dir, record, root.storage)
     return record
 
 
-def _keep(tenant_dir: Path, record: RunRecord) -> None:
+def _keep(tenant_dir: PurePath, record: RunRecord, storage: Storage) -> None:
     """Append the record; a full or read-only disk is logged, never stops the run."""
     try:
-        append_run(tenant_dir, record)
+        append_run(tenant_dir, record, storage)
     except OSError as exc:
         log.error("tenant %s: the run record could not be kept: %s",
                   _named(record.tenant, record.tenant_id),
@@ -202,19 +204,22 @@ def prune_command(root: Path, config_path: Path | None, keep_daily: int, keep_mo
 
 
 @click.command()
-@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("root_text", metavar="ROOT")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-def gc(root: Path, dry_run: bool) -> None:
+def gc(root_text: str, dry_run: bool) -> None:
     """Remove what killed captures left under ROOT: files without a manifest, unfinished uploads."""
-    storage = LOCAL
+    root = open_root(root_text)
+    if root.storage.entry(root.path) is None:
+        raise ConfigurationError(f"There is no snapshot root at {root_text}.",
+                                 "Give the ROOT that `snapshot --out` or `run` wrote to.")
     verb = "would remove" if dry_run else "removed"
-    for tenant_dir in tenant_dirs(root, storage):
+    for tenant_dir in tenant_dirs(root.path, root.storage):
         try:
-            with tenant_lock(tenant_dir):
-                leftovers = find_leftovers(tenant_dir, storage)
+            with tenant_lock(tenant_dir, root.storage):
+                leftovers = find_leftovers(tenant_dir, root.storage)
                 for leftover in leftovers:
                     if not dry_run:
-                        remove_leftover(leftover, storage)
+                        remove_leftover(leftover, root.storage)
                     click.echo(visible(f"{verb} {leftover.what} {leftover.path}"))
         except LockedError as exc:
             log.warning("tenant %s skipped: %s", tenant_dir.name, exc.message)

@@ -3,6 +3,9 @@
 The first line, outcome "started", is written when the tenant's run begins; the
 second, with the same run id, when it ends. A run killed outright (kill -9, power
 loss) keeps only its first line, and is listed as started, never finished.
+
+An object store cannot append, so there each line is an object of its own,
+written once: ROOT/<tenant>/runs/<run_id>.1.json and <run_id>.2.json.
 """
 
 from __future__ import annotations
@@ -10,10 +13,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
+from entra_kri.snapshot.storage import LOCAL, Storage
+from entra_kri.snapshot.tree import tenant_dirs
+
 RUNS_FILE = "runs.ndjson"
+RUNS_DIR = "runs"  # on an object store: ROOT/<tenant>/runs/<run_id>.<line>.json
 STARTED = "started"
 
 log = logging.getLogger("entra_kri.runlog")
@@ -40,17 +47,39 @@ class RunRecord:
     error: str | None = None
 
 
-def append_run(tenant_dir: Path, record: RunRecord) -> None:
+def append_run(tenant_dir: PurePath, record: RunRecord, storage: Storage = LOCAL) -> None:
+    line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+    if storage.commits_by_manifest:
+        number = 1 if record.outcome == STARTED else 2
+        storage.create_only(tenant_dir / RUNS_DIR / f"{record.run_id}.{number}.json",
+                            line.encode())
+        return
     tenant_dir.mkdir(parents=True, exist_ok=True)
     with (tenant_dir / RUNS_FILE).open("a", encoding="utf-8") as out:
-        out.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        out.write(line)
 
 
-def read_runs(root: Path) -> list[dict[str, Any]]:
+def _run_lines(root: PurePath, storage: Storage) -> list[tuple[PurePath, list[str]]]:
+    """Each tenant's run records under `root`, as (where, lines) in the order written."""
+    if not storage.commits_by_manifest:
+        return [(path, path.read_text(encoding="utf-8", errors="replace").splitlines())
+                for path in sorted(root.glob(f"*/{RUNS_FILE}"))]
+    found = []
+    for tenant_dir in tenant_dirs(root, storage):
+        runs_dir = tenant_dir / RUNS_DIR
+        if storage.entry(runs_dir) is None:
+            continue
+        for name in storage.list_dir(runs_dir):  # <run_id>.1.json sorts before .2.json
+            with storage.open_read(runs_dir / name) as stream:
+                found.append((runs_dir / name, stream.read().decode("utf-8", "replace")
+                              .splitlines()))
+    return found
+
+
+def read_runs(root: PurePath, storage: Storage = LOCAL) -> list[dict[str, Any]]:
     """Every run recorded under `root` (all tenants), oldest first: each run's last line."""
     runs: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in sorted(root.glob(f"*/{RUNS_FILE}")):
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for path, lines in _run_lines(root, storage):
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 run = _parse_run(line)

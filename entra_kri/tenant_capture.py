@@ -11,11 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import PurePath
 
 from entra_kri.config import TenantSettings
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import show_progress
+from entra_kri.snapshot.roots import Root
 from entra_kri.snapshotter.capture import WORKERS, take_snapshot
 from entra_kri.snapshotter.clouds import resolve_cloud
 from entra_kri.snapshotter.credentials import Credential, CredentialSource
@@ -45,28 +46,29 @@ class TenantCapture:
 
     connection: Connection
     client: GraphClient
-    root: Path
+    root: Root
     window: timedelta
 
     @property
     def stats(self) -> RequestStats:
         return self.client.stats
 
-    def take(self, captured_at: datetime, workers: int = WORKERS) -> Path:
+    def take(self, captured_at: datetime, workers: int = WORKERS) -> PurePath:
         """Capture the tenant into root, with progress bars for a person at a terminal."""
         with capture_progress(self.client.stats, show_progress()) as observer:
-            return take_snapshot(self.client, self.connection, self.root, captured_at,
-                                 self.window, observer, workers=workers)
+            return take_snapshot(self.client, self.connection, self.root.path, captured_at,
+                                 self.window, observer, workers=workers,
+                                 storage=self.root.storage)
 
 
 @contextmanager
-def tenant_capture(settings: TenantSettings, root: Path,
+def tenant_capture(settings: TenantSettings, root: Root,
                    credential: Credential | None = None) -> Iterator[TenantCapture]:
     """Load the credential (unless given), build the connection and client, and hold
     the tenant's lock under `root` while the caller captures and works on the result."""
     loaded = credential if credential is not None else credential_source(settings).load()
     connection = connection_for(settings)
     client = connection.client(loaded)
-    with tenant_lock(root / settings.tenant_id):
+    with tenant_lock(root.path / settings.tenant_id, root.storage):
         yield TenantCapture(connection, client, root,
                             timedelta(hours=settings.signin_window_hours))

@@ -7,6 +7,10 @@ twice gives byte-identical collection files and the same KRIs.
 
 vcrpy (with PyYAML and wrapt) is imported where a cassette is opened: it costs
 about a tenth of the command line's start-up, and only --record and --replay use it.
+
+A cassette holds the tenant's traffic only (`CassetteTraffic`): the requests to
+its Graph and login hosts. Writing the snapshot to an object store goes to the
+network as usual, neither recorded nor replayed.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from entra_kri.errors import ConfigurationError, SnapshotError
 
@@ -76,14 +81,40 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def _recorder(mode: str) -> vcr.VCR:
+class CassetteTraffic:
+    """The hosts (and ports) whose requests a cassette records and replays: the tenant's
+    Graph and login endpoints. While none is named, every request is the cassette's."""
+
+    def __init__(self) -> None:
+        self._hosts: set[tuple[str | None, int]] = set()
+
+    def add(self, *urls: str) -> None:
+        for url in urls:
+            parts = urlsplit(url)
+            self._hosts.add((parts.hostname, parts.port or _DEFAULT_PORTS[parts.scheme]))
+
+    def add_recorded(self, tape: Any) -> None:
+        """The hosts of every request `tape` recorded."""
+        self._hosts.update((request.host, request.port) for request in tape.requests)
+
+    def filter(self, request: Any) -> Any:
+        """vcrpy's request filter: the scrubbed request, or None to let it through."""
+        if self._hosts and (request.host, request.port) not in self._hosts:
+            return None
+        return scrub_request(request)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _recorder(mode: str, traffic: CassetteTraffic) -> vcr.VCR:
     import vcr  # only --record and --replay need vcrpy (see the module's docstring)
 
     return vcr.VCR(
         record_mode=mode,
         match_on=("method", "scheme", "host", "port", "path", "query"),
         filter_headers=_DROPPED_HEADERS,
-        before_record_request=scrub_request,
+        before_record_request=traffic.filter,
         before_record_response=scrub_response,
         decode_compressed_response=True,
         record_on_exception=True,
@@ -91,17 +122,19 @@ def _recorder(mode: str) -> vcr.VCR:
 
 
 @contextmanager
-def recording(path: Path) -> Iterator[Any]:
-    """Record every HTTP exchange of the block into a new cassette at `path`."""
+def recording(path: Path, traffic: CassetteTraffic | None = None) -> Iterator[Any]:
+    """Record the block's HTTP exchanges with the hosts of `traffic` (every one while it
+    names none) into a new cassette at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    with _recorder("all").use_cassette(str(path)) as cassette:
+    with _recorder("all", traffic or CassetteTraffic()).use_cassette(str(path)) as cassette:
         yield cassette
 
 
 @contextmanager
 def replaying(path: Path) -> Iterator[Any]:
-    """Serve the block's HTTP from the cassette at `path`; any other request fails."""
+    """Serve the block's HTTP to the hosts the cassette at `path` recorded from it; any
+    other request to those hosts fails."""
     if not path.is_file():
         raise ConfigurationError(f"No cassette at {path}.", "Give the path of a recorded cassette.")
     from vcr.errors import (  # only --replay needs vcrpy (see the module's docstring)
@@ -109,8 +142,11 @@ def replaying(path: Path) -> Iterator[Any]:
         MissingMetadataError,
     )
 
+    traffic = CassetteTraffic()
     try:
-        with _recorder("none").use_cassette(str(path), allow_playback_repeats=False) as cassette:
+        with _recorder("none", traffic).use_cassette(str(path),
+                                                     allow_playback_repeats=False) as cassette:
+            traffic.add_recorded(cassette)
             yield cassette
     except MissingMetadataError as exc:
         raise SnapshotError(

@@ -52,6 +52,11 @@ class Root:
     text: str
 
 
+def is_url(text: str) -> bool:
+    """Whether `text` is a URL (`scheme://...`) rather than a local path."""
+    return _URL.match(text) is not None
+
+
 def open_root(text: str | os.PathLike[str]) -> Root:
     """The storage and path of `text`: a local path, or a URL of a supported object store.
 
