@@ -21,7 +21,7 @@ from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
 from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
-from entra_kri.snapshot.roots import open_root
+from entra_kri.snapshot.roots import Root, open_root
 from entra_kri.snapshot.storage import Storage
 from entra_kri.snapshot.tree import tenant_dirs
 from entra_kri.snapshot.validate import open_snapshot
@@ -156,12 +156,14 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
 
 
 @click.command()
-@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("root_text", metavar="ROOT")
 @format_option("table", "json")
 @click.option("--last", type=click.IntRange(min=1), help="Only the last N runs.")
-def runs(root: Path, fmt: str, last: int | None) -> None:
+def runs(root_text: str, fmt: str, last: int | None) -> None:
     """List the recorded runs under ROOT: when, outcome, rows, retries, 429s, warnings."""
-    history = read_runs(root)[-last:] if last else read_runs(root)
+    root = existing_root(root_text)
+    history = read_runs(root.path, root.storage)
+    history = history[-last:] if last else history
     if fmt == "json":
         click.echo(json.dumps(history, indent=2))
         return
@@ -208,10 +210,7 @@ def prune_command(root: Path, config_path: Path | None, keep_daily: int, keep_mo
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 def gc(root_text: str, dry_run: bool) -> None:
     """Remove what killed captures left under ROOT: files without a manifest, unfinished uploads."""
-    root = open_root(root_text)
-    if root.storage.entry(root.path) is None:
-        raise ConfigurationError(f"There is no snapshot root at {root_text}.",
-                                 "Give the ROOT that `snapshot --out` or `run` wrote to.")
+    root = existing_root(root_text)
     verb = "would remove" if dry_run else "removed"
     for tenant_dir in tenant_dirs(root.path, root.storage):
         try:
@@ -225,6 +224,16 @@ def gc(root_text: str, dry_run: bool) -> None:
             log.warning("tenant %s skipped: %s", tenant_dir.name, exc.message)
             continue
         click.echo(f"{tenant_dir.name}: {verb} {len(leftovers)}")
+
+
+def existing_root(text: str) -> Root:
+    """The snapshot root `text` names; ConfigurationError if there is nothing there."""
+    root = open_root(text)
+    found = root.storage.entry(root.path)
+    if found is None or found.kind != "directory":
+        raise ConfigurationError(f"There is no snapshot root at {text}.",
+                                 "Give the ROOT that `snapshot --out` or `run` wrote to.")
+    return root
 
 
 def register(group: click.Group) -> None:
