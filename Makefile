@@ -9,7 +9,7 @@ SIZE       ?= S,M
 BENCH_ARGS ?=
 CA_BENCH   ?= 1000000 200
 
-.PHONY: help install install-spark demo test lint record-cassettes bench clean
+.PHONY: help install install-spark install-azurite demo test lint record-cassettes bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -24,6 +24,12 @@ install: $(STAMP) ## Create .venv and install entra-kri, its test tools and the 
 
 install-spark: $(STAMP) ## Also install pyspark, so the tests run the fleet questions on Spark (Java 17)
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+
+# Azurite, Microsoft's local Azure Blob server (Node.js), for the tests of az:// roots.
+AZURITE_VERSION ?= 3.35.0
+
+install-azurite: $(STAMP) ## Also install Azurite (Node.js 18+), so the tests run the object-store cases on Azure Blob too
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node azurite@$(AZURITE_VERSION)
 
 demo: $(STAMP) ## Replay the demo tenant into ./snapshots/demo and print its KRIs
 	rm -rf $(DEMO_ROOT)

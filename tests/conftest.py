@@ -1,4 +1,5 @@
-"""Shared fixtures: a running fake tenant and a one-call capture against it; a local S3."""
+"""Shared fixtures: a running fake tenant and a one-call capture against it; local object
+stores (S3 on moto, Azure Blob on Azurite) and a stand-in for GCS uploads."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from entra_kri.snapshotter.retry import RetryPolicy
 from entra_kri.snapshotter.session import Connection
 
 from fake_graph import FakeGraph, FakeTenant, allow_loopback, make_demo_tenant
-from tests.object_store import moto_endpoint, s3_root  # noqa: F401 (fixtures)
+from tests.azurite import azure_root, azurite_endpoint  # noqa: F401 (fixtures)
+from tests.gcs_stub import gcs_stub  # noqa: F401 (fixture)
+from tests.object_store import moto_endpoint, object_root, s3_root  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
 DEMO_CASSETTE = Path(__file__).parent.parent / "fixtures" / "demo" / "cassette.yaml"
+LOCAL_STORE_FIXTURES = {"moto_endpoint", "azurite_endpoint", "object_root", "gcs_stub"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,9 +30,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test on the local S3 (tests/object_store.py) may reach 127.0.0.1."""
+    """A test on a local object store (tests/object_store.py, tests/azurite.py,
+    tests/gcs_stub.py) may reach 127.0.0.1."""
     for item in items:
-        if "moto_endpoint" in getattr(item, "fixturenames", ()):
+        if LOCAL_STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(allow_loopback)
 
 

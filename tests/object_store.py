@@ -83,3 +83,9 @@ def upload(local_root: Path, root_text: str) -> None:
         if path.is_file():
             relative = path.relative_to(local_root).as_posix()
             fs.put_file(str(path), f"{root.path}/{relative}")
+
+
+@pytest.fixture(params=["s3", "azure"])
+def object_root(request: pytest.FixtureRequest) -> str:
+    """A fresh root on each local object store: `s3://…` (moto), `az://…` (Azurite)."""
+    return request.getfixturevalue(f"{request.param}_root")

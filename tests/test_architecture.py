@@ -24,8 +24,9 @@ FOLDERS = {"entra_kri": "entra_kri", "entra_kri/snapshot": "entra_kri.snapshot",
 BOTTOM = {"entra_kri", "entra_kri.errors", "entra_kri.kris", "entra_kri.tenant_text"}
 BOTTOM_PACKAGE = "entra_kri.snapshot"  # the snapshot format (docs/snapshot-format.md)
 # Third-party libraries a function may import where it needs them: heavy and wanted
-# only by one option (a PNG chart, a certificate, the OS keyring, a cassette).
-LAZY_ALLOWED = {"matplotlib", "cryptography", "keyring", "vcr"}
+# only by one option (a PNG chart, a certificate, the OS keyring, a cassette, Google's
+# credentials for gs:// roots).
+LAZY_ALLOWED = {"matplotlib", "cryptography", "keyring", "vcr", "google"}
 
 
 def module_files() -> dict[str, Path]:

@@ -16,10 +16,17 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from typing import Any
 
 import fsspec
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.snapshot.cloud_stores import (
+    azure_location,
+    azure_options,
+    credentials_refused,
+    gcs_options,
+)
 from entra_kri.snapshot.object_storage import ObjectStorage
 from entra_kri.snapshot.storage import LOCAL, Storage
 
@@ -31,6 +38,7 @@ class Store:
     module: str
     extra: str
     protocol: str  # fsspec's name of the filesystem
+    filesystem: str = ""  # `module:Class` to use instead of fsspec's default for `protocol`
 
 
 STORES = {
@@ -38,7 +46,9 @@ STORES = {
     "az": Store("adlfs", "azure", "az"),
     "abfs": Store("adlfs", "azure", "abfs"),
     "abfss": Store("adlfs", "azure", "abfs"),
-    "gs": Store("gcsfs", "gcs", "gs"),
+    # gcsfs's default adds gRPC calls for zonal buckets; its JSON API filesystem speaks
+    # plain HTTPS only (docs/object-storage.md, "Google Cloud Storage").
+    "gs": Store("gcsfs", "gcs", "gs", "gcsfs.core:GCSFileSystem"),
 }
 _URL = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://(.*)\Z", re.DOTALL)
 
@@ -78,17 +88,23 @@ def open_root(text: str | os.PathLike[str]) -> Root:
     if not rest:
         raise ConfigurationError(f"{text}: the URL names no bucket or container.",
                                  f"Write it as {scheme}://BUCKET/PREFIX.")
+    options: dict[str, Any] = {}
+    if store.extra == "azure" and (location := azure_location(rest)) is not None:
+        rest, options = location.key, azure_options(location, text)
+    elif store.extra == "gcs":
+        options = gcs_options()
     if "@" in rest.split("/", 1)[0]:  # user:secret@bucket: never echoed, never used
         raise ConfigurationError(
             f"The {scheme}:// URL holds credentials before its bucket name; entra-kri "
             "takes none from the command line.",
             f"Write it as {scheme}://BUCKET/PREFIX and give the credentials as described "
             "in docs/object-storage.md (environment, profile or role).")
-    storage = object_storage(scheme, store)
+    storage = object_storage(scheme, store, options, text)
     return Root(storage, storage.path(rest), text)
 
 
-def object_storage(scheme: str, store: Store) -> ObjectStorage:
+def object_storage(scheme: str, store: Store, options: dict[str, Any], url: str
+                   ) -> ObjectStorage:
     """The `ObjectStorage` of `scheme://` URLs, its credentials from the environment."""
     try:
         importlib.import_module(store.module)
@@ -99,5 +115,16 @@ def object_storage(scheme: str, store: Store) -> ObjectStorage:
             f"Install it with: pip install 'entra-kri[{store.extra}]'.") from exc
     # Fresh listings: the validator must see the store as it is now, never a cached
     # listing from earlier in the same process.
-    fs = fsspec.filesystem(store.protocol, skip_instance_cache=True, use_listings_cache=False)
+    if store.filesystem:
+        module, _, name = store.filesystem.partition(":")
+        filesystem = getattr(importlib.import_module(module), name)
+    else:
+        filesystem = fsspec.get_filesystem_class(store.protocol)
+    try:
+        fs = filesystem(skip_instance_cache=True, use_listings_cache=False, **options)
+    except Exception as exc:
+        refused = credentials_refused(store.extra, url, exc)
+        if refused is None:
+            raise
+        raise refused from None
     return ObjectStorage(fs, scheme)
