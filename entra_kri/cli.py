@@ -184,8 +184,9 @@ def config_check(config_path: Path | None) -> None:
         raise EntraKriError("No configuration file found (--config, $ENTRA_KRI_CONFIG, "
                             "./entra-kri.toml, ~/.config/entra-kri/config.toml).",
                             "Write one as described in docs/configuration.md.")
+    root = open_root(loaded.root)
     try:
-        check_writable(loaded.root)
+        check_writable(root.path, root.storage)
     except StorageError as exc:
         raise ConfigurationError(f"{loaded.path}: root {exc.cause}", exc.fix) from exc
     click.echo(f"{loaded.path}: ok, root {loaded.root} (writable)")

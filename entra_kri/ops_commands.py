@@ -66,7 +66,7 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
                 [*report.warnings, *(w for k in report.kris for w in k.warnings)]))
             record.kris = {k.slug: {"value": k.value, "status": k.status,
                                     "degraded": k.degraded} for k in report.kris}
-            kri_history(config.root, settings.tenant_id, slugs=settings.kris)
+            kri_history(root.path, settings.tenant_id, slugs=settings.kris)
             record.outcome = "ok"
     except EntraKriError as exc:
         record.outcome, record.error = "failed", exc.message

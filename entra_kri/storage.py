@@ -14,9 +14,10 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from entra_kri.errors import EntraKriError
+from entra_kri.snapshot.storage import LOCAL, Storage
 
 # The errors a full or read-only file system gives; other OSErrors stay bugs.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
@@ -47,10 +48,19 @@ def storage_error(exc: OSError, target: Path | str | None = None) -> StorageErro
                         f"A file could not be written: {reason}.", fix)
 
 
-def check_writable(directory: Path) -> None:
+def check_writable(directory: PurePath, storage: Storage = LOCAL) -> None:
     """StorageError unless a file can be created in `directory` (or, if it does not exist
-    yet, in its nearest existing parent, where it would be created)."""
-    existing = directory
+    yet, in its nearest existing parent, where it would be created). In an object store,
+    where a prefix needs no parent, a probe object is created under it and removed."""
+    if storage.commits_by_manifest:
+        probe = directory / f".entra-kri-write-test-{uuid.uuid4().hex}"
+        try:
+            storage.create_only(probe, b"")
+            storage.remove(probe)
+        except OSError as exc:
+            raise storage_error(exc, directory) from exc
+        return
+    existing = Path(directory)
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     probe = existing / f".entra-kri-write-test-{uuid.uuid4().hex}"

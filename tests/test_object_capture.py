@@ -135,3 +135,16 @@ def test_a_capture_killed_midway_leaves_nothing_accepted_and_gc_removes_it(
         remove_leftover(leftover, root.storage)
     assert root.storage.entry(tenant_dir) is None
     assert root.storage.incomplete_uploads(tenant_dir) == []
+
+
+def test_config_check_probes_an_object_store_root_and_leaves_nothing(s3_root, tmp_path):
+    from click.testing import CliRunner
+
+    from entra_kri.cli import cli
+    config = tmp_path / "entra-kri.toml"
+    config.write_text(f'root = "{s3_root}"\n')
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert f"root {s3_root} (writable)" in result.stdout
+    root = open_root(s3_root)
+    assert root.storage.entry(root.path) is None  # the probe object was removed
