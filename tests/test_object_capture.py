@@ -12,6 +12,7 @@ from entra_kri.snapshotter.capture import take_snapshot
 from entra_kri.snapshotter.writer import SnapshotWriter
 
 from entra_kri.errors import SnapshotError
+from entra_kri.snapshot.chain import verify_tenant
 from entra_kri.snapshot.layout import snapshot_id_for
 from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
 from entra_kri.snapshot.roots import open_root
@@ -47,25 +48,18 @@ class WriteLog:
         return self.inner.create_only(path, data)
 
 
-def test_files_go_to_their_final_names_and_the_manifest_is_written_last_create_only(
+def test_files_go_to_their_final_names_the_manifest_last_and_the_chain_links_the_next(
         fake, demo_tenant, s3_root):
     root = open_root(s3_root)
     logged = WriteLog(root.storage)
-    path = capture_to(fake, demo_tenant, s3_root, storage=logged)
-    assert str(path) == f"{s3_root}/{demo_tenant.tenant_id}/{snapshot_id_for(NOW)}"
+    first = capture_to(fake, demo_tenant, s3_root, storage=logged)
+    assert str(first) == f"{s3_root}/{demo_tenant.tenant_id}/{snapshot_id_for(NOW)}"
     assert logged.writes[-1] == ("create_only", "manifest.json")
     assert {kind for kind, _ in logged.writes[:-1]} == {"stream"}
-    open_snapshot(path, root.storage)
-
-
-def test_the_chain_links_snapshots_in_an_object_store(fake, demo_tenant, s3_root):
-    from entra_kri.snapshot.chain import verify_tenant
-    first = capture_to(fake, demo_tenant, s3_root)
     second = capture_to(fake, demo_tenant, s3_root, NOW + timedelta(hours=1))
-    storage = open_root(s3_root).storage
-    newer = open_snapshot(second, storage).manifest
-    assert newer.previous_manifest_sha256 == check_snapshot(first, storage).manifest_sha256
-    chain = verify_tenant(first.parent, storage)
+    newer = open_snapshot(second, root.storage).manifest
+    assert newer.previous_manifest_sha256 == check_snapshot(first, root.storage).manifest_sha256
+    chain = verify_tenant(first.parent, root.storage)
     assert [c.path for c in chain.snapshots] == [first, second] and not chain.all_problems
 
 
