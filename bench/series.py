@@ -54,9 +54,14 @@ def _rewrite(source: Path, target: Path, field: str, delta: timedelta) -> dict[s
     return {"bytes": written.bytes, "sha256": written.sha256}
 
 
-def make_series(snapshot: Path, root: Path, days: int) -> Path:
-    """`days` daily copies of `snapshot` under `root/<tenant_id>/`; returns that directory."""
+def make_series(snapshot: Path, root: Path, days: int, tenant_id: str | None = None) -> Path:
+    """`days` daily copies of `snapshot` under `root/<tenant_id>/`; returns that directory.
+
+    With `tenant_id`, the copies are of a tenant of that id (their manifests say so), so
+    that one capture can stand for a fleet of tenants."""
     base = dict(open_snapshot(snapshot).manifest.document)
+    if tenant_id is not None:
+        base["tenant_id"] = tenant_id
     tenant_dir = root / base["tenant_id"]
     if tenant_dir.exists():
         shutil.rmtree(tenant_dir)

@@ -118,3 +118,14 @@ def test_the_typed_scan_reads_what_each_staging_file_reads():
     assert call.count("(") == call.count(")")
     reads = [c for f in staging.glob("*.sql") for c in typed_reads(f.read_text())]
     assert len(reads) == sum("read_json(" in f.read_text() for f in staging.glob("*.sql"))
+
+
+@allow_loopback
+def test_a_series_under_another_tenant_id_verifies_as_that_tenant(fake, demo_tenant, tmp_path):
+    snapshot = capture(fake, demo_tenant, tmp_path / "capture")
+    other = "00000000-0000-4000-8000-000000000007"
+    tenant_dir = make_series(snapshot, tmp_path / "fleet", 2, tenant_id=other)
+    assert tenant_dir == tmp_path / "fleet" / other
+    chain = verify_tenant(tenant_dir)
+    assert chain.all_problems == []
+    assert [manifest_of(check.path)["tenant_id"] for check in chain.snapshots] == [other] * 2
