@@ -8,6 +8,8 @@ share of the rows does). The views of analysis/sql/audit/ serve diff.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +34,11 @@ from entra_kri.snapshot.validate import Snapshot
 # Explanations shown one block per row instead of a table: their cells hold several
 # long lines (docs/ca-resolver.md, "explain": readable at 120 columns).
 RECORD_LAYOUT = frozenset({"entra_ca_coverage_gaps_exact"})
+# An explain file whose header has this line takes the columns after its last one from
+# <relation>, matched on <key> (its last column, left out of the rows): rows with the
+# same key share those values, fetched once, instead of each carrying its own copy of
+# the same long lists (docs/ca-resolver.md, "Performance").
+SHARED_COLUMNS = re.compile(r"^-- Shared columns: (\w+) by (\w+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str,
     kri = compute_one(con, snapshot, slug, threshold or DEFAULT_THRESHOLDS[slug])
     sql = sql_path(kri_by_slug(slug).explain_sql).read_bytes()
     materialize_for(con, sql.decode("utf-8"))
-    columns, rows = query_rows(con, sql.decode("utf-8"))
+    columns, rows = explain_rows(con, sql.decode("utf-8"))
     service_principals: tuple[dict[str, Any], ...] = ()
     if slug == "entra_privileged_no_mfa_count":
         _, service_principals = query_rows(
@@ -114,6 +121,26 @@ def explain_on(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, slug: str,
         summary=_summary(con, kri, rows, service_principals),
         service_principals=service_principals,
         explain_sql_sha256=hashlib.sha256(sql).hexdigest(),
+    )
+
+
+def explain_rows(
+    con: duckdb.DuckDBPyConnection, sql: str
+) -> tuple[tuple[str, ...], tuple[dict[str, Any], ...]]:
+    """Run the explain file `sql`; its columns and rows, with the shared columns its header
+    names (SHARED_COLUMNS) in place of their key."""
+    columns, rows = query_rows(con, sql)
+    header = itertools.takewhile(lambda line: line.startswith("--"), sql.splitlines())
+    shared = SHARED_COLUMNS.search("\n".join(header))
+    if shared is None:
+        return columns, rows
+    relation, key = shared.groups()
+    shared_columns, shared_rows = query_rows(con, f'select * from "{relation}"')
+    values = {row[key]: row for row in shared_rows}
+    own = tuple(c for c in columns if c != key)
+    added = tuple(c for c in shared_columns if c != key)
+    return own + added, tuple(
+        {**{c: row[c] for c in own}, **{c: values[row[key]][c] for c in added}} for row in rows
     )
 
 

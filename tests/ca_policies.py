@@ -167,7 +167,9 @@ def evaluations(snapshot: Path) -> dict[tuple[str, str], Json]:
     """(user id, policy id) -> the resolver's evaluation row."""
     with connect(open_snapshot(snapshot)) as con:
         con.execute("set variable ca_evaluate_every_member = true")
-        sql = "select * from int_ca_user_policy_evaluations"
+        sql = ("select u.user_id, e.* from int_ca_user_profiles as u "
+               "inner join int_ca_profile_policy_evaluations as e "
+               "on e.profile_key = u.profile_key")
         materialize_for(con, sql)
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description]

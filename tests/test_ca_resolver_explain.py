@@ -146,3 +146,18 @@ def test_cli_table_is_one_block_per_user_within_120_columns(tmp_path):
     assert max(map(len, lines)) <= 120
     assert "    - any client app; any platform; any location; any risk" in lines
     assert sum(line.startswith("id: ") for line in lines) == 3
+
+
+def test_members_with_the_same_traits_share_one_explanation(tmp_path):
+    """Performance: members in the same groups and roles, with the same guest type, get
+    the same answer, built once and shared by their rows (not a copy each); a member
+    with the same policies but another path to them keeps their own reasons."""
+    users = [*SNAPSHOT["users"], user("erin"), user("frank")]
+    members = [glass("bob"), glass("erin"), glass("frank")]
+    rows = {r["id"]: r for r in explained(tmp_path, users=users, ca_group_members=members).rows}
+    assert rows["erin"]["policies"] is rows["frank"]["policies"]
+    assert rows["erin"]["uncovered"] is rows["frank"]["uncovered"]
+    assert rows["erin"]["policies"] == ["'MFA for all': excluded via group Break-glass"]
+    assert rows["bob"]["policies"] == ["'MFA for all': excluded via group Break-glass",
+                                       "'MFA pilot': report-only"]
+    assert rows["dan"]["policies"] == ["'MFA for all': excluded via excludeUsers"]

@@ -1,117 +1,21 @@
 -- entra_ca_coverage_gaps_exact
 -- Grain: one row per enabled member left uncovered in some sign-in context (the KRI
 -- value is the row count); every enabled member when the policies were refused.
--- Inputs: stg_users, int_ca_user_policy_sets, int_ca_set_coverage,
--- int_ca_set_uncovered_groups, int_ca_user_policy_evaluations, int_ca_coverage_policies,
--- int_ca_policy_list_items, int_source_refusals.
--- Rule (docs/ca-resolver.md, "explain"): the uncovered contexts, one line per group;
--- for each candidate policy (it includes the user, or the snapshot cannot tell) why it
--- does not cover them: the first rule that failed, as "'<policy>': <reason>", with the
--- policy's state when it is not enabled and the reason does not already say so; the
--- report-only policies whose enforcement would cover the user (covered_if_enforced);
--- and a note when 'other location' is open beside a policy that excludes AllTrusted
--- (MFA trusted IPs are not readable through Graph).
-with
-refusal as (
-    select is_refused
-    from int_source_refusals
-    where source = 'conditional_access_policies'
-),
-
-uncovered_members as materialized (
-    select
-        u.user_id,
-        u.user_principal_name,
-        s.set_key
-    from stg_users as u
-    inner join int_ca_user_policy_sets as p
-        on p.user_id = u.user_id
-    inner join int_ca_set_coverage as s
-        on s.set_key = p.set_key
-    cross join refusal
-    where u.is_enabled_member
-        and (refusal.is_refused or s.uncovered_contexts > 0)
-),
-
-groups as (
-    select
-        set_key,
-        list(uncovered order by uncovered) as uncovered,
-        bool_or(uncovered like '%other location%') as other_location_open
-    from int_ca_set_uncovered_groups
-    group by set_key
-),
-
-excludes_all_trusted as (
-    select distinct policy_id
-    from int_ca_policy_list_items
-    where kind = 'location'
-        and side = 'exclude'
-        and item_key = 'alltrusted'
-),
-
-candidates as (
-    select
-        e.user_id,
-        list(
-            '''' || e.policy_display_name || ''': ' || e.reason
-            || case
-                when e.state = 'enabled' or e.failed_rule is null then ''
-                when e.state = 'enabledForReportingButNotEnforced' then ' (policy report-only)'
-                else ' (policy ' || coalesce(e.state, 'without state') || ')'
-            end
-            order by e.policy_display_name, e.policy_id
-        ) as policies,
-        bool_or(e.depends_on_unread) as depends_on_unread,
-        bool_or(e.applies and x.policy_id is not null) as excludes_trusted
-    from int_ca_user_policy_evaluations as e
-    semi join uncovered_members as m
-        on m.user_id = e.user_id
-    left join excludes_all_trusted as x
-        on x.policy_id = e.policy_id
-    where e.is_candidate
-    group by e.user_id
-),
-
-if_enforced as (
-    select
-        s.set_key,
-        list(c.display_name order by c.display_name, c.policy_id) as covered_if_enforced
-    from int_ca_set_coverage as s
-    cross join unnest(s.covered_if_enforced_ids) as t (policy_id)
-    inner join int_ca_coverage_policies as c
-        on c.policy_id = t.policy_id
-    group by s.set_key
-)
-
+-- Inputs: stg_users, int_ca_user_policy_sets, int_ca_profile_explanations.
+-- Shared columns: int_ca_profile_explanations by profile_key
+-- Rule (docs/ca-resolver.md, "explain"): the member, and the explanation of their
+-- profile (the members with the same traits, who get the same answer): reason,
+-- uncovered, policies, covered_if_enforced and depends_on_unread come from
+-- int_ca_profile_explanations, fetched once per profile and shared by its rows, so a
+-- million members with a few hundred candidate policies each do not carry a copy of
+-- the same lists each.
 select
-    m.user_id as id,
-    m.user_principal_name,
-    case
-        when refusal.is_refused then 'Conditional Access policies refused (fail-safe)'
-        when c.user_id is null then 'no policy includes this user'
-        else 'no enabled policy requires MFA or blocks in every sign-in context'
-    end
-    || case
-        when not refusal.is_refused and g.other_location_open and c.excludes_trusted
-            then '; other location counts as possibly trusted: MFA trusted IPs (legacy '
-            || 'MFA settings) are not readable through Graph'
-        else ''
-    end as reason,
-    case when refusal.is_refused then []::varchar[] else coalesce(g.uncovered, []) end
-        as uncovered,
-    coalesce(c.policies, []::varchar[]) as policies,
-    case
-        when refusal.is_refused then []::varchar[]
-        else coalesce(f.covered_if_enforced, []::varchar[])
-    end as covered_if_enforced,
-    coalesce(c.depends_on_unread, false) as depends_on_unread
-from uncovered_members as m
-cross join refusal
-left join groups as g
-    on g.set_key = m.set_key
-left join candidates as c
-    on c.user_id = m.user_id
-left join if_enforced as f
-    on f.set_key = m.set_key
-order by m.user_principal_name, m.user_id
+    u.user_id as id,
+    u.user_principal_name,
+    p.profile_key
+from stg_users as u
+inner join int_ca_user_policy_sets as p
+    on p.user_id = u.user_id
+where u.is_enabled_member
+    and p.profile_key in (select profile_key from int_ca_profile_explanations)
+order by u.user_principal_name, u.user_id

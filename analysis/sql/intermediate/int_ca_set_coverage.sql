@@ -1,5 +1,5 @@
 -- int_ca_set_coverage
--- Grain: one row per set of applicable policies (int_ca_user_policy_sets.set_key).
+-- Grain: one row per set of applicable policies (int_ca_profile_sets.set_key).
 -- Inputs: int_ca_set_policies, int_ca_set_uncovered_contexts.
 -- Output: uncovered_contexts (0: every user of the set is covered) and
 -- covered_if_enforced_ids: the report-only policies that, enforced together with the

@@ -1,15 +1,15 @@
 -- int_ca_set_policies
 -- Grain: one row per distinct set of applicable coverage policies (set_key of
--- int_ca_user_policy_sets) and policy in it; a set with no policy has one row with
+-- int_ca_profile_sets) and policy in it; a set with no policy has one row with
 -- policy_id null, so every set appears.
--- Inputs: int_ca_user_policy_sets, int_ca_coverage_policies.
+-- Inputs: int_ca_profile_sets, int_ca_coverage_policies.
 -- Rule: the set is the baseline (policies including All) minus removed, plus added.
 -- Output: set_key, policy_id, is_enforced (the policy is enabled; otherwise report-only).
 -- Materialized: table (read by several views; computed once)
 with
 sets as (
     select distinct set_key, removed, added
-    from int_ca_user_policy_sets
+    from int_ca_profile_sets
 ),
 
 members as (

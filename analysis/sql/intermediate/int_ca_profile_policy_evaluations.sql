@@ -1,7 +1,9 @@
--- int_ca_user_policy_evaluations
--- Grain: one row per (enabled member left uncovered, Conditional Access policy).
--- Inputs: stg_users, int_ca_user_policy_sets, int_ca_set_coverage, int_ca_policy_users,
--- int_ca_policy_groups, int_ca_user_policy_matches, int_ca_policy_requirements.
+-- int_ca_profile_policy_evaluations
+-- Grain: one row per (profile left uncovered, Conditional Access policy): a profile
+-- (int_ca_user_profiles) stands for every enabled member with the same traits, who
+-- fall under every policy in the same ways and so get the same reasons.
+-- Inputs: int_ca_profile_sets, int_ca_set_coverage, int_ca_policy_users,
+-- int_ca_policy_groups, int_ca_profile_policy_matches, int_ca_policy_requirements.
 -- Rule (docs/ca-resolver.md, "The rule"), in this order, the
 -- first that fails being the reason:
 --   1 included: includeUsers All, or a certain match on the include side; an
@@ -18,45 +20,38 @@
 -- that applies to the user on every sign-in), applies (all hold, whatever the state),
 -- is_candidate (included, or inclusion undecided), depends_on_unread (the reason is
 -- data that could not be read: a group or an authentication strength).
--- Only explain reads it, for the members left uncovered in some context, so only they
--- are evaluated (users x policies for everyone would dominate explain's cost); set the
--- variable ca_evaluate_every_member to true to evaluate every enabled member.
+-- Only explain reads it, for the profiles left uncovered in some context, so only they
+-- are evaluated; set the variable ca_evaluate_every_member to true to evaluate the
+-- profile of every enabled member.
 with
-members as (
-    select
-        u.user_id,
-        lower(u.user_id) as user_key,
-        u.user_principal_name,
-        u.display_name
-    from stg_users as u
-    inner join int_ca_user_policy_sets as p
-        on p.user_id = u.user_id
+profiles as (
+    select p.profile_key
+    from int_ca_profile_sets as p
     inner join int_ca_set_coverage as s
         on s.set_key = p.set_key
-    where u.is_enabled_member
-        and (s.uncovered_contexts > 0
-            or coalesce(getvariable('ca_evaluate_every_member'), false))
+    where s.uncovered_contexts > 0
+        or coalesce(getvariable('ca_evaluate_every_member'), false)
 ),
 
 matches as materialized (
-    select user_key, policy_id, side, path_rank, detail, is_certain
-    from int_ca_user_policy_matches
+    select profile_key, policy_id, side, path_rank, detail, is_certain
+    from int_ca_profile_policy_matches
 ),
 
 include_matches as (
     select
-        user_key,
+        profile_key,
         policy_id,
         bool_or(is_certain) as is_included,
         arg_min(detail, (path_rank, detail)) filter (where not is_certain) as unsure_detail
     from matches
     where side = 'include'
-    group by user_key, policy_id
+    group by profile_key, policy_id
 ),
 
 exclude_matches as (
     select
-        user_key,
+        profile_key,
         policy_id,
         arg_min(
             case when is_certain then 'excluded via ' else 'excluded: ' end || detail
@@ -65,7 +60,7 @@ exclude_matches as (
         ) as reason
     from matches
     where side = 'exclude'
-    group by user_key, policy_id
+    group by profile_key, policy_id
 ),
 
 unread_groups as (
@@ -103,9 +98,7 @@ policies as (
 
 evaluated as (
     select
-        m.user_id,
-        m.user_principal_name,
-        m.display_name,
+        m.profile_key,
         p.policy_id,
         p.display_name as policy_display_name,
         p.state,
@@ -127,21 +120,19 @@ evaluated as (
         p.policy_reason,
         p.policy_depends_on_unread,
         p.scope
-    from members as m
+    from profiles as m
     cross join policies as p
     left join include_matches as i
-        on i.user_key = m.user_key
+        on i.profile_key = m.profile_key
         and i.policy_id = p.policy_id
     left join exclude_matches as e
-        on e.user_key = m.user_key
+        on e.profile_key = m.profile_key
         and e.policy_id = p.policy_id
 ),
 
 judged as (
     select
-        user_id,
-        user_principal_name,
-        display_name,
+        profile_key,
         policy_id,
         policy_display_name,
         state,
@@ -168,9 +159,7 @@ judged as (
 )
 
 select
-    user_id,
-    user_principal_name,
-    display_name,
+    profile_key,
     policy_id,
     policy_display_name,
     state,

@@ -1,9 +1,10 @@
--- int_ca_user_policy_matches
--- Grain: one row per (user, policy, side, path, detail): a way a user falls under a
--- policy's include (side include) or exclude (side exclude) lists, other than 'All'
--- (a per-policy flag in int_ca_policy_users) and unread groups (int_ca_policy_groups).
--- Inputs: int_ca_policy_list_items, int_ca_policy_users, int_ca_policy_groups,
--- stg_ca_group_members, int_privileged_users, int_ca_user_guest_types.
+-- int_ca_profile_policy_matches
+-- Grain: one row per (profile, policy, side, path, detail): a way the users of a profile
+-- (int_ca_user_profiles) fall under a policy's include (side include) or exclude (side
+-- exclude) lists, other than 'All' (a per-policy flag in int_ca_policy_users) and
+-- unread groups (int_ca_policy_groups).
+-- Inputs: int_ca_user_profiles, int_ca_policy_list_items, int_ca_policy_groups,
+-- int_ca_policy_users.
 -- Rule (docs/ca-resolver.md rules 1 and 2): the user's id is listed; a group in the
 -- list contains the user transitively; the user holds an activated directory role
 -- whose roleTemplateId is listed, directly or through a role-assignable group
@@ -13,8 +14,25 @@
 -- where the snapshot does not decide: a guest/external type that is unknown (markers
 -- disagree), or externalTenants that are enumerated (the user's home tenant is not in
 -- the snapshot). An uncertain include does not include; an uncertain exclude excludes.
--- Output: user_key is the lower-cased user id; path_rank orders the reasons.
+-- Output: path_rank orders the reasons.
 with
+profiles as (
+    select distinct profile_key
+    from int_ca_user_profiles
+),
+
+traits as materialized (
+    select
+        profile_key,
+        trait ->> 0 as kind,
+        trait ->> 1 as item_key,
+        trait ->> 2 as detail
+    from (
+        select profile_key, unnest(from_json(profile_key, '["VARCHAR"]')) as trait
+        from profiles
+    ) as unnested
+),
+
 policy_users as materialized (
     select
         policy_id,
@@ -29,64 +47,59 @@ policy_users as materialized (
 
 by_user_list as (
     select
-        user_key,
-        policy_id,
-        side,
+        t.profile_key,
+        l.policy_id,
+        l.side,
         'user' as path,
         1 as path_rank,
-        side || 'Users' as detail,
+        l.side || 'Users' as detail,
         true as is_certain
-    from (
-        select policy_id, side, item_key as user_key
-        from int_ca_policy_list_items
-        where kind = 'users'
-    ) as listed
-    where user_key not in ('all', 'none', 'guestsorexternalusers')
+    from traits as t
+    inner join int_ca_policy_list_items as l
+        on l.item_key = t.item_key
+    where t.kind = 'user'
+        and l.kind = 'users'
 ),
 
 by_group as (
     select distinct
-        lower(m.member_id) as user_key,
+        t.profile_key,
         g.policy_id,
         g.side,
         'group' as path,
         2 as path_rank,
         'group ' || g.group_name as detail,
         true as is_certain
-    from int_ca_policy_groups as g
-    inner join stg_ca_group_members as m
-        on lower(m.group_id) = g.group_id
-    where g.is_read
-        and m.member_type = 'user'
+    from traits as t
+    inner join int_ca_policy_groups as g
+        on g.group_id = t.item_key
+    where t.kind = 'group'
+        and g.is_read
 ),
 
 by_role as (
     select distinct
-        lower(p.user_id) as user_key,
+        t.profile_key,
         r.policy_id,
         r.side,
         'role' as path,
         3 as path_rank,
-        'role ' || coalesce(p.role_display_name, p.role_template_id)
-        || coalesce(' through group ' || p.via_group_display_name, '') as detail,
+        t.detail,
         true as is_certain
-    from int_ca_policy_list_items as r
-    inner join int_privileged_users as p
-        on lower(p.role_template_id) = r.item_key
-    where r.kind = 'roles'
+    from traits as t
+    inner join int_ca_policy_list_items as r
+        on r.item_key = t.item_key
+    where t.kind = 'role'
+        and r.kind = 'roles'
 ),
 
 external_users as (
     select
-        lower(user_id) as user_key,
-        guest_type,
-        case guest_type
-            when 'b2bcollaborationmember' then 'guest/external type b2bCollaborationMember'
-            else 'guest/external type unknown (markers disagree: '
-                || array_to_string(markers, ', ') || ')'
-        end as type_detail
-    from int_ca_user_guest_types
-    where guest_type in ('b2bcollaborationmember', 'unknown')
+        profile_key,
+        item_key as guest_type,
+        detail as type_detail
+    from traits
+    where kind = 'guest'
 ),
 
 guest_settings as (
@@ -109,7 +122,7 @@ guest_settings as (
 
 by_guest_type as (
     select
-        e.user_key,
+        e.profile_key,
         s.policy_id,
         s.side,
         'guest' as path,
@@ -128,7 +141,7 @@ by_guest_type as (
 
 by_legacy_value as (
     select
-        e.user_key,
+        e.profile_key,
         s.policy_id,
         s.side,
         'guest' as path,
@@ -140,12 +153,12 @@ by_legacy_value as (
         on s.legacy
 )
 
-select user_key, policy_id, side, path, path_rank, detail, is_certain from by_user_list
+select profile_key, policy_id, side, path, path_rank, detail, is_certain from by_user_list
 union all
-select user_key, policy_id, side, path, path_rank, detail, is_certain from by_group
+select profile_key, policy_id, side, path, path_rank, detail, is_certain from by_group
 union all
-select user_key, policy_id, side, path, path_rank, detail, is_certain from by_role
+select profile_key, policy_id, side, path, path_rank, detail, is_certain from by_role
 union all
-select user_key, policy_id, side, path, path_rank, detail, is_certain from by_guest_type
+select profile_key, policy_id, side, path, path_rank, detail, is_certain from by_guest_type
 union all
-select user_key, policy_id, side, path, path_rank, detail, is_certain from by_legacy_value
+select profile_key, policy_id, side, path, path_rank, detail, is_certain from by_legacy_value
