@@ -72,7 +72,6 @@ traits as (
                 || array_to_string(markers, ', ') || ')'
         end
     from int_ca_user_guest_types
-    where guest_type in ('b2bcollaborationmember', 'unknown')
 )
 
 select
