@@ -6,21 +6,23 @@ Builds one snapshot (users, a few large include/exclude groups, roles held
 directly and through a group, B2B members, and policies of the shapes real
 baselines use: client app, platform, location and risk splits, report-only
 policies, strengths, guest and role policies) and prints how long
-`compute_kris` takes for entra_ca_coverage_gaps_exact (verify, stage, resolve)
-and its explain, with the number of sign-in contexts and of distinct policy sets
-behind them (docs/ca-resolver.md, "For auditors").
+entra_ca_coverage_gaps_exact (verify, stage, resolve) and its explain take, each in
+a child process with its peak RSS, the load average before and after, and the
+number of sign-in contexts, user profiles and distinct policy sets behind them
+(docs/ca-resolver.md, "For auditors").
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from entra_kri.analysis.compute import compute_kris, connect, materialize_for
-from entra_kri.analysis.explain import explain
+from entra_kri.analysis.compute import connect, materialize_for
 
+from bench.run import run_child
 from entra_kri.snapshot.validate import open_snapshot
 from tests.ca_policies import BUILT_IN_STRENGTHS, b2b_member, ca_policy, grant, guests
 from tests.snapshot_builder import build_snapshot, role_member, user
@@ -87,20 +89,26 @@ def main(users: int = 1_000_000, policies: int = 200) -> None:
         path = build(Path(root), users, policies)
         print(f"built {users} users x {policies} policies in "
               f"{time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        (kri,) = compute_kris(path, kris=[SLUG]).kris
-        print(f"{SLUG} = {kri.value} in {time.perf_counter() - started:.1f} s "
-              "(verify, stage, resolve)")
+        print(f"load average {_load()} (1, 5, 15 min) on {os.cpu_count()} cores")
+        kri = run_child("ca_kri", {"snapshot": str(path)})
+        print(f"{SLUG} = {kri.report['value']} in {kri.report['seconds']:.1f} s "
+              f"(verify, stage, resolve), peak RSS {kri.peak_rss_mb:.0f} MB")
+        explained = run_child("ca_explain", {"snapshot": str(path)})
+        print(f"explain: {explained.report['rows']} rows in {explained.report['seconds']:.1f} s "
+              f"(verify, stage, resolve, explain), peak RSS {explained.peak_rss_mb:.0f} MB")
+        print(f"load average {_load()}")
         with connect(open_snapshot(path)) as con:
             sql = ("select (select count(*) from int_ca_contexts), "
+                   "(select count(distinct profile_key) from int_ca_user_profiles), "
                    "(select count(*) from int_ca_set_coverage)")
             materialize_for(con, sql)
-            contexts, sets = con.execute(sql).fetchone()
-        print(f"{contexts} sign-in contexts (classes of values), {sets} distinct policy sets")
-        started = time.perf_counter()
-        (explanation,) = explain(path, [SLUG])
-        print(f"explain: {len(explanation.rows)} rows in "
-              f"{time.perf_counter() - started:.1f} s")
+            contexts, profiles, sets = con.execute(sql).fetchone()
+        print(f"{contexts} sign-in contexts (classes of values), {profiles} user profiles, "
+              f"{sets} distinct policy sets")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

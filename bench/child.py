@@ -6,7 +6,8 @@ imports excluded) and prints one JSON object on stdout. The client secret comes 
 environment variable BENCH_CLIENT_SECRET, never from the command line.
 
 Jobs: `capture` (entra-kri's take_snapshot), `baseline` (bench/baseline.py), `analysis`
-(compute_kris), `ca_resolver` (the exact CA KRI's SQL on staged tables), `scan` (DuckDB's
+(compute_kris), `ca_resolver` (the exact CA KRI's SQL on staged tables), `ca_kri` and
+`ca_explain` (that KRI alone, and its explain, verification and staging included), `scan` (DuckDB's
 typed read of the columns staging reads, file by file), `trend` (kri_history over a root
 of snapshots).
 """
@@ -109,6 +110,28 @@ def ca_resolver(spec: dict[str, Any]) -> dict[str, Any]:
         return _measure(work)
 
 
+def ca_kri(spec: dict[str, Any]) -> dict[str, Any]:
+    """The exact Conditional Access KRI alone, as `entra-kri kri` computes it."""
+    from entra_kri.analysis.compute import compute_kris
+
+    def work() -> dict[str, Any]:
+        (kri,) = compute_kris(Path(spec["snapshot"]), kris=[CA_RESOLVER_KRI]).kris
+        return {"value": kri.value}
+
+    return _measure(work)
+
+
+def ca_explain(spec: dict[str, Any]) -> dict[str, Any]:
+    """The exact Conditional Access KRI's explain, as `entra-kri explain` computes it."""
+    from entra_kri.analysis.explain import explain
+
+    def work() -> dict[str, Any]:
+        (explanation,) = explain(Path(spec["snapshot"]), [CA_RESOLVER_KRI])
+        return {"value": explanation.kri.value, "rows": len(explanation.rows)}
+
+    return _measure(work)
+
+
 def typed_reads(sql: str) -> list[str]:
     """Every `read_json(...)` call in a staging file's SQL, parentheses balanced."""
     calls = []
@@ -178,7 +201,7 @@ def _measure(work: Callable[[], dict[str, Any]], trace: bool = False) -> dict[st
 
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "capture": capture, "baseline": baseline, "analysis": analysis, "ca_resolver": ca_resolver,
-    "scan": scan,
+    "ca_kri": ca_kri, "ca_explain": ca_explain, "scan": scan,
     "trend": trend,
 }
 
