@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import entra_kri.analysis as analysis_package
 from entra_kri.analysis.compute import compute_kris
 
+from bench import ca_resolver
 from bench.child import typed_reads
 from bench.critical_path import critical_path
 from bench.series import make_series, shift_stamp
@@ -129,3 +131,15 @@ def test_a_series_under_another_tenant_id_verifies_as_that_tenant(fake, demo_ten
     chain = verify_tenant(tenant_dir)
     assert chain.all_problems == []
     assert [manifest_of(check.path)["tenant_id"] for check in chain.snapshots] == [other] * 2
+
+
+def test_the_ca_resolver_bench_times_the_kri_and_its_explain(capsys):
+    """bench.ca_resolver: the KRI and its explain, each with its peak RSS and one row per
+    uncovered user, and the load average the figures were taken under."""
+    ca_resolver.main(300, 10)
+    out = capsys.readouterr().out
+    value = int(re.search(r"entra_ca_coverage_gaps_exact = (\d+) in [\d.]+ s .*peak RSS \d+ MB",
+                          out).group(1))
+    rows = int(re.search(r"explain: (\d+) rows in [\d.]+ s .*peak RSS \d+ MB", out).group(1))
+    assert value == rows > 0
+    assert out.count("load average") == 2
