@@ -6,10 +6,15 @@ so the lock there is a lease (docs/object-storage.md, "The tenant lease"):
 rewrites it every third of its duration while it works, and deletes it when
 done. Every change is conditional, so the store decides who wins a race:
 
-- `create` writes only if nothing is there (S3 `If-None-Match: *`);
+- `create` writes only if nothing is there (`If-None-Match: *`);
 - `renew` rewrites and `remove_if` deletes only while the lease is still the
-  one that was read (S3 `If-Match` on its ETag; each lease holds a random
-  token, so two leases never share an ETag).
+  one that was read (`If-Match` on its ETag; each lease holds a random token,
+  so two leases never share an ETag).
+
+S3 answers these conditions atomically; `_S3Object` gives a `Lease` the four
+operations it needs. Another store needs an adapter of its own (Azure Blob
+Storage's `If-Match`, GCS's `ifGenerationMatch`); until it has one, it is
+refused rather than locked unsafely.
 
 Of several runs taking over the same expired lease, exactly one deletes it
 (the others' `If-Match` fails), then exactly one creates the new one.
@@ -21,13 +26,15 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
 from entra_kri.errors import ConfigurationError
 from entra_kri.lock_store import LockState, LockStore
+from entra_kri.snapshot.object_lock import s3_error_code
 from entra_kri.snapshot.object_storage import ObjectStorage, key_of
 from entra_kri.snapshot.storage import Storage
 
@@ -46,7 +53,7 @@ def lease_store(storage: Storage, path: PurePath,
     ConfigurationError for a store whose conditional writes entra-kri does not use yet.
     """
     if isinstance(storage, ObjectStorage) and storage.scheme == "s3":
-        return S3Lease(storage, path, seconds)
+        return Lease(_S3Object(storage.fs, key_of(path)), str(path), seconds)
     raise ConfigurationError(
         f"{path}: entra-kri cannot lock a tenant in this store (it needs conditional "
         "writes, which it uses on S3 only so far), and capturing without the lock could "
@@ -55,62 +62,45 @@ def lease_store(storage: Storage, path: PurePath,
         "\"The tenant lease\").")
 
 
-class S3Lease:
-    """A lease as an S3 object, changed only with conditional requests."""
+@dataclass(frozen=True)
+class _Version:
+    """An object as read: its bytes, its ETag and when it was written (epoch seconds)."""
 
-    def __init__(self, storage: ObjectStorage, path: PurePath, seconds: float) -> None:
-        self.fs = storage.fs
-        self.bucket, _, self.key = key_of(path).partition("/")
-        self.where = str(path)
+    content: bytes
+    etag: str
+    modified: float
+
+
+class Lease:
+    """A lease as an object of a store, changed only with conditional requests."""
+
+    def __init__(self, blob: _S3Object, where: str, seconds: float) -> None:
+        self.blob = blob
+        self.where = where
         self.seconds = seconds
         self.renew_every = seconds / 3
 
     def create(self, holder: Mapping[str, Any]) -> bool:
-        try:
-            self._call("put_object", Body=self._body(holder), IfNoneMatch="*")
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+        return self.blob.create(self._body(holder))
 
     def read(self) -> LockState | None:
-        try:
-            response, content = asyncio.run_coroutine_threadsafe(
-                self._get(), self.fs.loop).result()
-        except FileNotFoundError:
+        version = self.blob.get()
+        if version is None:
             return None
         try:
-            holder = json.loads(content)
+            holder = json.loads(version.content)
         except ValueError:
             holder = None
-        age = time.time() - response["LastModified"].timestamp()
-        return LockState(holder if isinstance(holder, dict) else None, age, response["ETag"])
+        return LockState(holder if isinstance(holder, dict) else None,
+                         time.time() - version.modified, version.etag)
 
     def remove_if(self, seen: LockState) -> bool:
-        try:
-            self._call("delete_object", IfMatch=seen.identity)
-        except FileNotFoundError:
-            return False
-        except OSError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
-        return True
+        return self.blob.delete_if(seen.identity)
 
     def renew(self, seen: LockState, holder: Mapping[str, Any]) -> LockState | None:
         body = self._body(holder)
-        try:
-            response = self._call("put_object", Body=body, IfMatch=seen.identity)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            if _condition_failed(exc):
-                return None
-            raise
-        return LockState(json.loads(body), 0.0, response["ETag"])
+        etag = self.blob.replace_if(seen.identity, body)
+        return None if etag is None else LockState(json.loads(body), 0.0, etag)
 
     def _body(self, holder: Mapping[str, Any]) -> bytes:
         # Rounded up to the second it is written with: never shorter than asked.
@@ -119,20 +109,55 @@ class S3Lease:
         return json.dumps({**holder, "expires": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
                            "lease_seconds": self.seconds}).encode()
 
-    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        """One S3 request on the lease's key; s3fs turns its errors into OSError."""
-        return self.fs.call_s3(method, Bucket=self.bucket, Key=self.key, **kwargs)
 
-    async def _get(self) -> tuple[dict[str, Any], bytes]:
-        """The lease's content with the ETag and time of that same version."""
+def _run(fs: Any, coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run `coroutine` on the event loop of the async fsspec filesystem `fs`."""
+    return asyncio.run_coroutine_threadsafe(coroutine, fs.loop).result()
+
+
+class _S3Object:
+    """An S3 object through s3fs, which turns S3's errors into OSError."""
+
+    def __init__(self, fs: Any, key: str) -> None:
+        self.fs = fs
+        self.bucket, _, self.key = key.partition("/")
+
+    def get(self) -> _Version | None:
+        try:
+            return _run(self.fs, self._get())
+        except FileNotFoundError:
+            return None
+
+    def create(self, data: bytes) -> bool:
+        # No object where one is required cannot happen here: a 404 is a missing bucket.
+        return self._conditional("put_object", FileExistsError, Body=data,
+                                 IfNoneMatch="*") is not None
+
+    def replace_if(self, etag: str, data: bytes) -> str | None:
+        response = self._conditional("put_object", FileNotFoundError, Body=data, IfMatch=etag)
+        return None if response is None else response["ETag"]
+
+    def delete_if(self, etag: str) -> bool:
+        return self._conditional("delete_object", FileNotFoundError, IfMatch=etag) is not None
+
+    def _conditional(self, method: str, refused: type[OSError],
+                     **kwargs: Any) -> dict[str, Any] | None:
+        """S3's answer to a conditional request; None if its condition did not hold (a
+        412 or 409, or s3fs's `refused`: FileExistsError or FileNotFoundError)."""
+        try:
+            return self.fs.call_s3(method, Bucket=self.bucket, Key=self.key, **kwargs)
+        except refused:
+            return None
+        except OSError as exc:
+            if s3_error_code(exc) in _CONDITION_FAILED:
+                return None
+            raise
+
+    async def _get(self) -> _Version:
+        """The object's content with the ETag and time of that same version."""
         response = await self.fs._call_s3("get_object", Bucket=self.bucket, Key=self.key)
         try:
-            return response, await response["Body"].read()
+            content = await response["Body"].read()
         finally:
             response["Body"].close()
-
-
-def _condition_failed(exc: OSError) -> bool:
-    """Whether s3fs's `exc` is S3 saying the request's condition did not hold."""
-    response = getattr(exc.__cause__, "response", None) or {}
-    return response.get("Error", {}).get("Code") in _CONDITION_FAILED
+        return _Version(content, response["ETag"], response["LastModified"].timestamp())

@@ -252,8 +252,9 @@ class _Renewal:
         while held.state is not None and not self._stopped.wait(store.renew_every):
             try:
                 renewed = store.renew(held.state, holder)
-            except OSError as exc:  # the store unreachable for now: try again next time
-                log.warning("The lease %s could not be renewed: %s.", store.where, exc)
+            except Exception as exc:  # unreachable for now (any library's error): try again
+                log.warning("The lease %s could not be renewed (%s); trying again in %.0f "
+                            "seconds.", store.where, type(exc).__name__, store.renew_every)
                 continue
             if renewed is None:
                 log.error("The lease %s is no longer ours: it expired and another run took "

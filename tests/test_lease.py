@@ -176,3 +176,21 @@ def test_a_store_without_conditional_writes_is_refused_before_capturing():
         lease_store(bucket, bucket.path("bkt/tenant") / LOCK_FILE)
     assert "cannot lock a tenant in this store" in refused.value.message
 
+
+
+def test_a_renewal_the_store_does_not_answer_is_retried_at_the_next_third(tenant, caplog):
+    storage, path = tenant
+    lease = lease_store(storage, path / LOCK_FILE, seconds=1.5)
+    real_renew, calls = lease.renew, []
+
+    def flaky_renew(seen, holder):
+        calls.append(seen)
+        if len(calls) == 1:
+            raise RuntimeError("endpoint unreachable")  # not an OSError: botocore's own
+        return real_renew(seen, holder)
+
+    lease.renew = flaky_renew
+    with hold(lease):
+        time.sleep(1.2)
+    assert len(calls) >= 2 and "could not be renewed (RuntimeError)" in caplog.text
+    assert _lease(tenant) is None  # still ours at the end, so released
