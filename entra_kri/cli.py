@@ -106,8 +106,8 @@ def snapshot(config_path: Path | None, tenant: str | None, root: str | None,
             cloud = connection_for(settings).cloud
             traffic.add(cloud.graph_url, cloud.login_url)
             cassette.record_run(tape, now, asdict(settings))
-        with tenant_capture(settings, open_root(root or config.root),
-                            REPLAY_SECRET if replay else None) as capture:
+        written = open_root(root or config.root).retaining(config.retention)
+        with tenant_capture(settings, written, REPLAY_SECRET if replay else None) as capture:
             path = capture.take(now, workers=1 if tape is not None else WORKERS)
     click.echo(str(path))
 

@@ -47,7 +47,7 @@ def _iso(moment: datetime) -> str:
 
 def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunRecord:
     """Snapshot, KRIs and history for one tenant under its lock; the record says how it went."""
-    root = open_root(config.root)
+    root = open_root(config.root).retaining(config.retention)
     tenant_dir = root.path / settings.tenant_id
     started = _now()
     record = RunRecord(run_id, settings.name, settings.tenant_id, _iso(started))
@@ -178,7 +178,7 @@ def runs(root_text: str, fmt: str, last: int | None) -> None:
 
 
 @click.command(name="prune")
-@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("root_text", metavar="ROOT")
 @config_option(help="Configuration file whose retention_days is respected (default: "
                     f"{CONFIG_LOOKUP}).")
 @click.option("--keep-daily", type=click.IntRange(min=0), required=True,
@@ -186,20 +186,22 @@ def runs(root_text: str, fmt: str, last: int | None) -> None:
 @click.option("--keep-monthly", type=click.IntRange(min=0), default=0, show_default=True,
               help="Keep the newest snapshot of each of the last M months that have one.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-def prune_command(root: Path, config_path: Path | None, keep_daily: int, keep_monthly: int,
-                  dry_run: bool) -> None:
+def prune_command(root_text: str, config_path: Path | None, keep_daily: int,
+                  keep_monthly: int, dry_run: bool) -> None:
     """Remove old snapshots, recording each by hash so `verify`'s chain stays intact; never
-    one still under the configuration's retention_days."""
+    one still under retention (the configuration's retention_days, or the store's lock)."""
     retention = load_config(config_path).retention
-    for tenant_dir in tenant_dirs(root):
-        with tenant_lock(tenant_dir):
-            plan = plan_prune(tenant_dir, keep_daily, keep_monthly, retention)
+    root = existing_root(root_text)
+    for tenant_dir in tenant_dirs(root.path, root.storage):
+        with tenant_lock(tenant_dir, root.storage):
+            plan = plan_prune(tenant_dir, keep_daily, keep_monthly, retention,
+                              storage=root.storage)
             for path, reason in plan.retained.items():
                 click.echo(visible(f"kept {path}: {reason}"))
             for path in plan.prune:
                 click.echo(visible(f"{'would prune' if dry_run else 'pruned'} {path}"))
             if not dry_run:
-                prune(tenant_dir, plan)
+                prune(tenant_dir, plan, root.storage)
             retained = f" ({len(plan.retained)} under retention)" if plan.retained else ""
             click.echo(f"{tenant_dir.name}: kept {len(plan.keep)}{retained}, "
                        f"{'would prune' if dry_run else 'pruned'} {len(plan.prune)}")

@@ -13,7 +13,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from entra_kri.snapshot.layout import MANIFEST_FILE, PRUNED_FILE, is_sha256, is_snapshot_id
+from entra_kri.snapshot.layout import (
+    MANIFEST_FILE,
+    PRUNED_DIR,
+    PRUNED_FILE,
+    is_sha256,
+    is_snapshot_id,
+)
 from entra_kri.snapshot.storage import LOCAL, Storage
 from entra_kri.snapshot.tree import snapshot_dirs
 from entra_kri.snapshot.validate import Problem, SnapshotCheck, check_snapshot
@@ -54,25 +60,37 @@ class TenantChain:
 
 def pruned_links(tenant_dir: Path, storage: Storage = LOCAL) -> tuple[list[ChainLink],
                                                                        list[Problem]]:
-    """The chain links `prune` recorded before deleting snapshots, and malformed records."""
-    path = tenant_dir / PRUNED_FILE
-    found = storage.entry(path)
-    if found is None:
-        return [], []
-    if found.kind != "file":
-        return [], [Problem(path, f"is a {found.kind}, not a regular file")]
-    with storage.open_read(path) as stream:
-        lines = stream.read().decode("utf-8", errors="replace").splitlines()
+    """The chain links `prune` recorded before deleting snapshots, and malformed records:
+    the lines of pruned.ndjson, and on an object store the records under pruned/."""
     links, problems = [], []
-    for number, line in enumerate(lines, start=1):
-        link = _pruned_link(tenant_dir, line)
-        if link is None:
-            problems.append(Problem(path, f"line {number} is not a record of a pruned snapshot "
-                                          "(snapshot_id, manifest_sha256, "
-                                          "previous_manifest_sha256)"))
-        else:
-            links.append(link)
+    for path in _pruned_records(tenant_dir, storage):
+        found = storage.entry(path)
+        if found is None:
+            continue
+        if found.kind != "file":
+            problems.append(Problem(path, f"is a {found.kind}, not a regular file"))
+            continue
+        with storage.open_read(path) as stream:
+            lines = stream.read().decode("utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, start=1):
+            link = _pruned_link(tenant_dir, line)
+            if link is None:
+                problems.append(Problem(path, f"line {number} is not a record of a pruned "
+                                              "snapshot (snapshot_id, manifest_sha256, "
+                                              "previous_manifest_sha256)"))
+            else:
+                links.append(link)
     return links, problems
+
+
+def _pruned_records(tenant_dir: Path, storage: Storage) -> list[Path]:
+    """Where `prune` records what it removed: pruned.ndjson; on an object store, which
+    cannot append, also one object per pruned snapshot under pruned/."""
+    records = [tenant_dir / PRUNED_FILE]
+    folder = tenant_dir / PRUNED_DIR
+    if storage.commits_by_manifest and storage.entry(folder) is not None:
+        records += [folder / name for name in storage.list_dir(folder)]
+    return records
 
 
 def _pruned_link(tenant_dir: Path, line: str) -> ChainLink | None:

@@ -17,6 +17,7 @@ MANIFEST_FILE = "manifest.json"
 COLLECTION_SUFFIX = ".ndjson.gz"
 PARTIAL_SUFFIX = ".partial"  # ROOT/<tenant>/.<snapshot_id>.partial/ while being written
 PRUNED_FILE = "pruned.ndjson"  # ROOT/<tenant>/pruned.ndjson, written by `entra-kri prune`
+PRUNED_DIR = "pruned"  # on an object store: ROOT/<tenant>/pruned/<snapshot_id>.json
 
 SNAPSHOT_ID = re.compile(r"\A\d{8}T\d{6}Z\Z")
 GUID = re.compile(r"\A[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")

@@ -29,7 +29,10 @@ from typing import Any, BinaryIO
 import duckdb
 from fsspec import AbstractFileSystem
 
-from entra_kri.snapshot.storage import Entry, IncompleteUpload
+from entra_kri.errors import ConfigurationError
+from entra_kri.snapshot.object_lock import check_object_lock, s3_hold
+from entra_kri.snapshot.retention import Retention
+from entra_kri.snapshot.storage import Entry, Hold, IncompleteUpload
 
 DUCKDB_PROTOCOL_PREFIX = "entra-kri-"
 
@@ -65,9 +68,11 @@ class ObjectStorage:
 
     commits_by_manifest = True
 
-    def __init__(self, fs: AbstractFileSystem, scheme: str) -> None:
+    def __init__(self, fs: AbstractFileSystem, scheme: str,
+                 retention: Retention | None = None) -> None:
         self.fs = fs
         self.scheme = scheme
+        self.retention = retention
         self.path_type = object_path_type(scheme)
         self._duckdb_fs = DuckDBFileSystem(fs, DUCKDB_PROTOCOL_PREFIX + scheme)
 
@@ -100,10 +105,34 @@ class ObjectStorage:
 
     def open_write(self, path: PurePath) -> BinaryIO:
         # Closing commits (a PUT, or completing the multipart upload), create-only.
-        return self.fs.open(key_of(path), "xb")
+        return self.fs.open(key_of(path), "xb", **self._object_lock())
 
     def create_only(self, path: PurePath, data: bytes) -> None:
-        self.fs.pipe_file(key_of(path), data, mode="create")
+        self.fs.pipe_file(key_of(path), data, mode="create", **self._object_lock())
+
+    def with_retention(self, retention: Retention, root: PurePath) -> ObjectStorage:
+        """This store writing every object under `retention` (S3 Object Lock).
+        ConfigurationError, before anything is written, where that cannot be kept: a
+        store other than S3, or a bucket without Object Lock enabled."""
+        if self.scheme != "s3":
+            raise ConfigurationError(
+                f"{root}: retention_days is kept with S3 Object Lock, and entra-kri writes no "
+                f"retention to {self.scheme}:// stores: nothing was written.",
+                "Remove retention_days and retention_mode from the configuration and give "
+                "the container or bucket a retention policy of its own, or write to an s3:// "
+                "root (docs/object-storage.md, \"Retention (S3 Object Lock)\").")
+        check_object_lock(self.fs, root, key_of(root).partition("/")[0])
+        return ObjectStorage(self.fs, self.scheme, retention)
+
+    def held(self, path: PurePath, now: datetime) -> Hold | None:
+        if self.scheme != "s3":
+            return None
+        bucket, _, key = key_of(path).partition("/")
+        return s3_hold(self.fs, bucket, key, now)
+
+    def _object_lock(self) -> dict[str, Any]:
+        """The arguments that lock an object written now under the retention, if any."""
+        return self.retention.s3_object_lock() if self.retention else {}
 
     def remove(self, path: PurePath) -> None:
         found = self.entry(path)

@@ -1,14 +1,17 @@
 """Retention for compliance: how long a snapshot must not be removed.
 
 `retention_days` and `retention_mode` in the configuration give a `Retention`
-(docs/configuration.md, "Retention"); `prune` keeps every snapshot until
-`days` after it was captured (`until`).
+(docs/configuration.md, "Retention"). On an S3 root every object of a snapshot
+is written with S3 Object Lock in that mode until `days` after it was written
+(`s3_object_lock`, docs/object-storage.md, "Retention (S3 Object Lock)"); on
+every root `prune` keeps a snapshot until `days` after it was captured (`until`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 RETENTION_MODES = ("governance", "compliance")
 MAX_RETENTION_DAYS = 36500  # S3 Object Lock's limit: 100 years
@@ -28,3 +31,8 @@ class Retention:
 
     def describe(self) -> str:
         return f"retention_days = {self.days}, {self.mode} mode"
+
+    def s3_object_lock(self, now: datetime | None = None) -> dict[str, Any]:
+        """The PutObject / CreateMultipartUpload arguments locking an object written now."""
+        return {"ObjectLockMode": self.mode.upper(),
+                "ObjectLockRetainUntilDate": self.until(now or datetime.now(UTC))}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -28,6 +28,7 @@ from entra_kri.snapshot.cloud_stores import (
     gcs_options,
 )
 from entra_kri.snapshot.object_storage import ObjectStorage
+from entra_kri.snapshot.retention import Retention
 from entra_kri.snapshot.storage import LOCAL, Storage
 
 
@@ -60,6 +61,14 @@ class Root:
     storage: Storage
     path: PurePath
     text: str
+
+    def retaining(self, retention: Retention | None) -> Root:
+        """This root writing every object under `retention` where the store keeps it (S3
+        Object Lock; ConfigurationError where it cannot); a local root as it is, where
+        `prune` keeps the retention (docs/object-storage.md, "Retention (S3 Object Lock)")."""
+        if retention is None or not isinstance(self.storage, ObjectStorage):
+            return self
+        return replace(self, storage=self.storage.with_retention(retention, self.path))
 
 
 def is_url(text: str) -> bool:

@@ -55,6 +55,14 @@ class IncompleteUpload:
     upload_id: str
 
 
+@dataclass(frozen=True)
+class Hold:
+    """What keeps a store from deleting a file: until when (None: until lifted), and why."""
+
+    until: datetime | None
+    why: str
+
+
 class Storage(Protocol):
     """The file operations of the snapshot format."""
 
@@ -96,6 +104,10 @@ class Storage(Protocol):
 
     def abort_upload(self, upload: IncompleteUpload) -> None:
         """Abort `upload`, dropping its parts."""
+
+    def held(self, path: PurePath, now: datetime) -> Hold | None:
+        """What keeps the store itself from deleting the file at `path` at `now` (S3 Object
+        Lock, a legal hold); None when nothing does, as on a local disk."""
 
 
 class _SyncedFile(io.FileIO):
@@ -161,6 +173,9 @@ class LocalStorage:
 
     def abort_upload(self, upload: IncompleteUpload) -> None:
         raise ValueError(f"{upload.path}: a local file system has no uploads to abort")
+
+    def held(self, path: PurePath, now: datetime) -> Hold | None:
+        return None
 
 
 LOCAL: Storage = LocalStorage()
