@@ -11,10 +11,10 @@ done. Every change is conditional, so the store decides who wins a race:
   one that was read (`If-Match` on its ETag; each lease holds a random token,
   so two leases never share an ETag).
 
-S3 answers these conditions atomically; `_S3Object` gives a `Lease` the four
-operations it needs. Another store needs an adapter of its own (Azure Blob
-Storage's `If-Match`, GCS's `ifGenerationMatch`); until it has one, it is
-refused rather than locked unsafely.
+S3 and Azure Blob Storage answer these conditions atomically; an adapter for
+each (`_S3Object`, `_AzureBlob`) gives a `Lease` the four operations it needs.
+Google Cloud Storage (`ifGenerationMatch`) has none yet: it is refused rather
+than locked unsafely.
 
 Of several runs taking over the same expired lease, exactly one deletes it
 (the others' `If-Match` fails), then exactly one creates the new one.
@@ -36,6 +36,7 @@ from entra_kri.errors import ConfigurationError
 from entra_kri.lock_store import LockState, LockStore
 from entra_kri.snapshot.object_lock import s3_error_code
 from entra_kri.snapshot.object_storage import ObjectStorage, key_of
+from entra_kri.snapshot.roots import STORES
 from entra_kri.snapshot.storage import Storage
 
 LEASE_SECONDS = 600
@@ -52,14 +53,17 @@ def lease_store(storage: Storage, path: PurePath,
 
     ConfigurationError for a store whose conditional writes entra-kri does not use yet.
     """
-    if isinstance(storage, ObjectStorage) and storage.scheme == "s3":
+    extra = STORES[storage.scheme].extra if isinstance(storage, ObjectStorage) else None
+    if extra == "s3":
         return Lease(_S3Object(storage.fs, key_of(path)), str(path), seconds)
+    if extra == "azure":
+        return Lease(_AzureBlob(storage.fs, key_of(path)), str(path), seconds)
     raise ConfigurationError(
         f"{path}: entra-kri cannot lock a tenant in this store (it needs conditional "
-        "writes, which it uses on S3 only so far), and capturing without the lock could "
-        "let two runs write the same tenant at once.",
-        "Write snapshots to a local directory or an s3:// root (docs/object-storage.md, "
-        "\"The tenant lease\").")
+        "writes, which it uses on S3 and Azure Blob Storage only), and capturing without "
+        "the lock could let two runs write the same tenant at once.",
+        "Write snapshots to a local directory, an s3:// or an az:// root "
+        "(docs/object-storage.md, \"The tenant lease\").")
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class _Version:
 class Lease:
     """A lease as an object of a store, changed only with conditional requests."""
 
-    def __init__(self, blob: _S3Object, where: str, seconds: float) -> None:
+    def __init__(self, blob: _S3Object | _AzureBlob, where: str, seconds: float) -> None:
         self.blob = blob
         self.where = where
         self.seconds = seconds
@@ -161,3 +165,52 @@ class _S3Object:
         finally:
             response["Body"].close()
         return _Version(content, response["ETag"], response["LastModified"].timestamp())
+
+
+class _AzureBlob:
+    """An Azure blob through adlfs's Azure SDK client. The SDK's errors carry the HTTP
+    status: 404 no blob, 409 one exists (`If-None-Match: *`), 412 the ETag changed."""
+
+    def __init__(self, fs: Any, key: str) -> None:
+        self.fs = fs
+        self.container, _, self.blob = key.partition("/")
+
+    def get(self) -> _Version | None:
+        return self._conditional(self._get(), {404})
+
+    def create(self, data: bytes) -> bool:
+        # A 404 here is a missing container, not a condition: raised.
+        return self._conditional(self._upload(data, overwrite=False), {409, 412}) is not None
+
+    def replace_if(self, etag: str, data: bytes) -> str | None:
+        answer = self._conditional(self._upload(data, overwrite=True, if_match=etag),
+                                   {404, 412})
+        return None if answer is None else answer["etag"]
+
+    def delete_if(self, etag: str) -> bool:
+        return self._conditional(self._delete(etag), {404, 412}) is not None
+
+    def _conditional(self, coroutine: Coroutine[Any, Any, Any], refused: set[int]) -> Any:
+        """The SDK's answer; None if it refused with one of the `refused` statuses."""
+        try:
+            return _run(self.fs, coroutine)
+        except Exception as exc:  # the SDK's HttpResponseError, not imported: an extra
+            if getattr(exc, "status_code", None) in refused:
+                return None
+            raise
+
+    async def _get(self) -> _Version:
+        async with self.fs.service_client.get_blob_client(self.container, self.blob) as blob:
+            download = await blob.download_blob()
+            content = await download.readall()
+        return _Version(content, download.properties.etag,
+                        download.properties.last_modified.timestamp())
+
+    async def _upload(self, data: bytes, **conditions: Any) -> dict[str, Any]:
+        async with self.fs.service_client.get_blob_client(self.container, self.blob) as blob:
+            return await blob.upload_blob(data, **conditions)
+
+    async def _delete(self, etag: str) -> bool:
+        async with self.fs.service_client.get_blob_client(self.container, self.blob) as blob:
+            await blob.delete_blob(if_match=etag)
+        return True

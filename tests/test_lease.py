@@ -1,4 +1,5 @@
-"""The tenant lease of an object-store root (entra_kri/lease.py), against moto's S3.
+"""The tenant lease of an object-store root (entra_kri/lease.py), against moto's S3 and
+Azurite's Azure Blob Storage.
 
 docs/object-storage.md, "The tenant lease": created only if absent, taken over
 only once expired and then by exactly one run, renewed while held, released on exit.
@@ -14,20 +15,31 @@ from datetime import UTC, datetime, timedelta
 
 import fsspec
 import pytest
+from click.testing import CliRunner
 
 from entra_kri import lock
+from entra_kri.cli import cli
 from entra_kri.errors import ConfigurationError
 from entra_kri.lease import lease_store
 from entra_kri.lock import LOCK_FILE, LockedError, hold, tenant_lock
 from entra_kri.snapshot.object_storage import ObjectStorage
 from entra_kri.snapshot.roots import open_root
+from tests.conftest import DEMO_CASSETTE
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
 
 
 @pytest.fixture
-def tenant(s3_root):
-    """The tenant directory of TENANT in a fresh bucket: (storage, path)."""
+def tenant(object_root):
+    """The tenant directory of TENANT in a fresh bucket (S3) or container (Azure Blob):
+    (storage, path). The store's conditional writes are what these tests exercise."""
+    root = open_root(object_root)
+    return root.storage, root.path / TENANT
+
+
+@pytest.fixture
+def s3_tenant(s3_root):
+    """As `tenant`, on S3 only: for the rules that are the same whatever the store."""
     root = open_root(s3_root)
     return root.storage, root.path / TENANT
 
@@ -66,18 +78,18 @@ def test_a_lease_not_yet_expired_is_refused_naming_its_holder_and_expiry(tenant)
     with pytest.raises(LockedError) as refused, tenant_lock(tenant[1], tenant[0]):
         pass
     message = refused.value.message
-    assert f"s3://{(tenant[1] / LOCK_FILE).key}" in message
+    assert str(tenant[1] / LOCK_FILE) in message
     assert "pid 4242 on elsewhere" in message and _utc(expires) in message
     assert _lease(tenant)["host"] == "elsewhere"
 
 
-def test_a_live_lease_of_a_gone_process_on_this_host_is_still_refused(tenant):
+def test_a_live_lease_of_a_gone_process_on_this_host_is_still_refused(s3_tenant):
     """A pid says nothing across containers that share a host name: only expiry counts."""
     import socket
 
-    _put_lease(tenant, datetime.now(UTC) + timedelta(minutes=5), pid=2**22 + 12345,
+    _put_lease(s3_tenant, datetime.now(UTC) + timedelta(minutes=5), pid=2**22 + 12345,
                host=socket.gethostname())
-    with pytest.raises(LockedError), tenant_lock(tenant[1], tenant[0]):
+    with pytest.raises(LockedError), tenant_lock(s3_tenant[1], s3_tenant[0]):
         pass
 
 
@@ -178,8 +190,8 @@ def test_a_store_without_conditional_writes_is_refused_before_capturing():
 
 
 
-def test_a_renewal_the_store_does_not_answer_is_retried_at_the_next_third(tenant, caplog):
-    storage, path = tenant
+def test_a_renewal_the_store_does_not_answer_is_retried_at_the_next_third(s3_tenant, caplog):
+    storage, path = s3_tenant
     lease = lease_store(storage, path / LOCK_FILE, seconds=1.5)
     real_renew, calls = lease.renew, []
 
@@ -193,4 +205,14 @@ def test_a_renewal_the_store_does_not_answer_is_retried_at_the_next_third(tenant
     with hold(lease):
         time.sleep(1.2)
     assert len(calls) >= 2 and "could not be renewed (RuntimeError)" in caplog.text
-    assert _lease(tenant) is None  # still ours at the end, so released
+    assert _lease(s3_tenant) is None  # still ours at the end, so released
+
+
+def test_a_capture_to_an_azure_root_is_locked_by_its_lease_and_releases_it(azure_root):
+    result = CliRunner().invoke(cli, ["snapshot", "--replay", str(DEMO_CASSETTE), "--out",
+                                      azure_root])
+    assert result.exit_code == 0, result.output
+    snapshot = open_root(result.stdout.strip())
+    tenant_dir = snapshot.path.parent
+    assert snapshot.storage.entry(snapshot.path / "manifest.json") is not None
+    assert snapshot.storage.entry(tenant_dir / LOCK_FILE) is None  # released
