@@ -185,11 +185,13 @@ def config_check(config_path: Path | None) -> None:
                             "./entra-kri.toml, ~/.config/entra-kri/config.toml).",
                             "Write one as described in docs/configuration.md.")
     root = open_root(loaded.root)
+    root.retaining(loaded.retention)  # refused here if the store cannot keep it
     try:
-        check_writable(root.path, root.storage)
+        check_writable(root.path, root.storage)  # a probe never locked: it is removed
     except StorageError as exc:
         raise ConfigurationError(f"{loaded.path}: root {exc.cause}", exc.fix) from exc
-    click.echo(f"{loaded.path}: ok, root {loaded.root} (writable)")
+    retention = f", {loaded.retention.describe()}" if loaded.retention else ""
+    click.echo(f"{loaded.path}: ok, root {loaded.root} (writable{retention})")
     for name, settings in loaded.tenants.items():
         kris = ", ".join(settings.kris) if settings.kris else "all KRIs"
         click.echo(f"  tenant {name}: {settings.tenant_id} ({settings.cloud}), {kris}")

@@ -129,3 +129,28 @@ def test_snapshot_with_retention_to_a_bucket_without_object_lock_writes_nothing(
     assert "does not have S3 Object Lock enabled" in result.stderr
     assert "Traceback" not in result.output
     assert store(s3_root).fs.find(key_of(open_root(s3_root).path)) == []
+
+
+def test_config_check_refuses_retention_on_a_bucket_without_object_lock(tmp_path, s3_root):
+    config = tmp_path / "entra-kri.toml"
+    config.write_text(f'root = "{s3_root}"\nretention_days = 30\nretention_mode = "governance"\n')
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "does not have S3 Object Lock enabled" in result.stderr
+
+
+def test_config_check_names_the_retention_and_leaves_no_locked_probe(tmp_path, locked_root):
+    config = tmp_path / "entra-kri.toml"
+    config.write_text(f'root = "{locked_root}"\nretention_days = 30\n'
+                      'retention_mode = "compliance"\n')
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "(writable, retention_days = 30, compliance mode)" in result.stdout
+    root = open_root(locked_root)
+    bucket = key_of(root.path).partition("/")[0]
+    versions = root.storage.fs.call_s3("list_object_versions", Bucket=bucket)["Versions"]
+    assert versions  # the probe's, kept behind its delete marker: never locked
+    for version in versions:
+        head = root.storage.fs.call_s3("head_object", Bucket=bucket, Key=version["Key"],
+                                       VersionId=version["VersionId"])
+        assert "ObjectLockMode" not in head
