@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import json
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich import box
@@ -71,29 +71,39 @@ def render_records(
     title: str | None = None,
     notes: Sequence[str] = (),
     width: int = 120,
-) -> str:
-    """One block per row, a line per column and per list item, wrapped at `width`.
+) -> Iterator[str]:
+    """One block per row, a line per column and per list item, wrapped at `width`: the
+    text in pieces (the title, each row's block, the notes), each line ending in a newline.
 
     For rows whose cells hold several long lines (the exact CA explain's uncovered
     contexts and candidate policies) a table of narrow columns is unreadable.
-    Text goes through entra_kri.tenant_text.visible.
+    Text goes through entra_kri.tenant_text.visible. Pieces let a caller write a
+    hundred thousand blocks without holding them all; a list that several rows share
+    (one object, as explain's shared columns are) is wrapped once.
     """
-    lines: list[str] = [title, ""] if title else []
+    if title:
+        yield f"{title}\n\n"
+    first, *rest = columns
+    wrapped_lists: dict[tuple[str, int], tuple[Any, list[str]]] = {}
     for row in rows:
-        first, *rest = columns
-        lines += _wrapped(f"{first}: {cell(row.get(first))}", "", width)
+        lines = _wrapped(f"{first}: {cell(row.get(first))}", "", width)
         for column in rest:
             value = row.get(column)
             if isinstance(value, list | tuple) and value:
-                lines.append(f"  {column}:")
-                for item in value:
-                    lines += _wrapped(f"    - {cell(item)}", "      ", width)
+                key = (column, id(value))
+                if key not in wrapped_lists:
+                    items = [f"  {column}:"]
+                    for item in value:
+                        items += _wrapped(f"    - {cell(item)}", "      ", width)
+                    wrapped_lists[key] = (value, items)  # the value kept, so its id stays its own
+                lines += wrapped_lists[key][1]
             else:
                 lines += _wrapped(f"  {column}: {cell(value) or '-'}", "    ", width)
         lines.append("")
-    for note in notes:
-        lines += _wrapped(note, "  ", width)
-    return "\n".join(lines) + "\n"
+        yield "".join(f"{line}\n" for line in lines)
+    closing = [line for note in notes for line in _wrapped(note, "  ", width)]
+    if closing:
+        yield "".join(f"{line}\n" for line in closing)
 
 
 def _wrapped(text: str, indent: str, width: int) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,8 @@ def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -
     thresholds = configured_thresholds(load_config(config_path), snapshot.tenant_id)
     (explanation,) = explain_kris(snapshot, [slug], thresholds)
     if fmt == "json":
-        click.echo(json.dumps(explanation.as_dict(), indent=2))
+        echo_pieces(json.JSONEncoder(indent=2).iterencode(explanation.as_dict()))
+        click.echo()
         return
     if fmt == "csv":
         click.echo(render_csv(explanation.columns, explanation.rows), nl=False)
@@ -132,9 +134,26 @@ def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -
     notes.append(f"sql_sha256 {kri.sql_sha256}, tool_version {kri.tool_version}")
     title = (f"{kri.slug} = {kri.value} ({kri.status}{', degraded' if kri.degraded else ''})"
              f" in snapshot {explanation.snapshot.snapshot_id}")
-    layout = render_records if slug in RECORD_LAYOUT else render_table
-    click.echo(layout(explanation.columns, explanation.rows, title=title, notes=notes),
+    if slug in RECORD_LAYOUT:
+        echo_pieces(render_records(explanation.columns, explanation.rows, title=title,
+                                   notes=notes))
+        return
+    click.echo(render_table(explanation.columns, explanation.rows, title=title, notes=notes),
                nl=False)
+
+
+def echo_pieces(pieces: Iterable[str], size: int = 1 << 20) -> None:
+    """Echo `pieces` of text about `size` characters at a time, as they come: an explain
+    of a hundred thousand rows (a gigabyte of JSON) is written, never held whole."""
+    batch: list[str] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            click.echo("".join(batch), nl=False)
+            batch, held = [], 0
+    click.echo("".join(batch), nl=False)
 
 
 @click.command()

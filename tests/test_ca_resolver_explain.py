@@ -11,6 +11,7 @@ import json
 
 from click.testing import CliRunner
 from entra_kri.analysis.explain import explain
+from entra_kri.analysis.rows import render_records
 
 from entra_kri.cli import cli
 from tests.ca_policies import ca_policy, grant
@@ -161,3 +162,14 @@ def test_members_with_the_same_traits_share_one_explanation(tmp_path):
     assert rows["bob"]["policies"] == ["'MFA for all': excluded via group Break-glass",
                                        "'MFA pilot': report-only"]
     assert rows["dan"]["policies"] == ["'MFA for all': excluded via excludeUsers"]
+
+
+def test_the_table_comes_in_one_piece_per_user(tmp_path):
+    """A hundred thousand uncovered users are written block by block, not held as one text:
+    the title, one block per row, then the notes."""
+    explanation = explained(tmp_path)
+    pieces = list(render_records(explanation.columns, explanation.rows, title="title",
+                                 notes=["a note"]))
+    assert len(pieces) == len(explanation.rows) + 2
+    assert pieces[1].startswith("id: bob\n") and pieces[1].endswith("\n\n")
+    assert pieces[-1] == "a note\n"
