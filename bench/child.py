@@ -196,7 +196,8 @@ def _measure(work: Callable[[], dict[str, Any]], trace: bool = False) -> dict[st
     if trace:
         result["tracemalloc_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    return {**result, "seconds": round(seconds, 3), "rss_before_work_mb": round(before, 1)}
+    return {**result, "seconds": round(seconds, 3), "rss_before_work_mb": round(before, 1),
+            "rss_peak_mb": round(_high_water_mb(), 1)}
 
 
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
