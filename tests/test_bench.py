@@ -10,11 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import entra_kri.analysis as analysis_package
+from click.testing import CliRunner
 from entra_kri.analysis.compute import compute_kris
 
 from bench import ca_resolver
 from bench.child import typed_reads
 from bench.critical_path import critical_path
+from bench.lake_export import main as lake_export_bench
 from bench.series import make_series, shift_stamp
 from bench.tenants import WINDOW, TenantShape, bench_tenant, group_parents
 from entra_kri.snapshot.chain import verify_tenant
@@ -143,3 +145,12 @@ def test_the_ca_resolver_bench_times_the_kri_and_its_explain(capsys):
     rows = int(re.search(r"explain: (\d+) rows in [\d.]+ s .*peak RSS \d+ MB", out).group(1))
     assert value == rows > 0
     assert out.count("load average") == 2
+
+
+def test_lake_export_bench_exports_then_nothing_then_the_held_back_day():
+    result = CliRunner().invoke(lake_export_bench, ["--tenants", "2", "--days", "1"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [report[k]["exported"] for k in ("first", "again", "one_new_day")] == [2, 0, 2]
+    assert report["again"]["already_there"] == 2 and report["again"]["files"] > 0
+    assert report["one_new_day"]["kri_values_rows"] == 2 * report["first"]["kri_values_rows"]
