@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
-from pathlib import Path
+from pathlib import PurePath
 
 import duckdb
 from entra_kri.analysis.build_order import build_order, reads
@@ -64,7 +64,7 @@ class KriReport:
 
 
 def compute_kris(
-    snapshot_dir: Path | Snapshot,
+    snapshot_dir: PurePath | Snapshot,
     thresholds: Mapping[str, Threshold] | None = None,
     kris: Sequence[str] | None = None,
 ) -> KriReport:
@@ -113,7 +113,7 @@ def connect(snapshot: Snapshot) -> duckdb.DuckDBPyConnection:
             raise _unreadable(snapshot, "staging", exc) from exc
 
 
-def _stage(snapshot: Snapshot, locate: Callable[[Path], str]) -> duckdb.DuckDBPyConnection:
+def _stage(snapshot: Snapshot, locate: Callable[[PurePath], str]) -> duckdb.DuckDBPyConnection:
     """`connect(snapshot)`, with staging reading each verified file where `locate` says."""
     con = duckdb.connect(":memory:", config={
         "memory_limit": MEMORY_LIMIT, "temp_directory": tempfile.gettempdir()})
@@ -131,13 +131,13 @@ def _stage(snapshot: Snapshot, locate: Callable[[Path], str]) -> duckdb.DuckDBPy
     return con
 
 
-def verified(snapshot: Path | Snapshot) -> Snapshot:
+def verified(snapshot: PurePath | Snapshot) -> Snapshot:
     """`snapshot` if already verified, else the snapshot at that path, verified now."""
     return snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
 
 
 def file_variables(
-    snapshot: Snapshot, locate: Callable[[Path], str] | None = None
+    snapshot: Snapshot, locate: Callable[[PurePath], str] | None = None
 ) -> dict[str, str | list[str]]:
     """The DuckDB variables through which the staging SQL reads a verified snapshot:
     `manifest_file`, and `<collection>_files` for each collection of the format (its
@@ -155,7 +155,7 @@ def file_variables(
 
 
 def set_file_variables(con: duckdb.DuckDBPyConnection, snapshot: Snapshot,
-                       locate: Callable[[Path], str] | None = None) -> None:
+                       locate: Callable[[PurePath], str] | None = None) -> None:
     """Set `file_variables(snapshot, locate)` on `con`."""
     for name, value in file_variables(snapshot, locate).items():
         cast = "::varchar[]" if isinstance(value, list) else ""

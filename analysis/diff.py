@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from entra_kri.analysis.explain import Explanation, audit_connection, explain_on, query_rows
@@ -37,7 +37,7 @@ class Facts:
     explanations: dict[str, Explanation]
 
 
-def fetch_facts(snapshot_dir: Path) -> Facts:
+def fetch_facts(snapshot_dir: PurePath) -> Facts:
     """Verify the snapshot and read the facts a diff compares."""
     snapshot = open_snapshot(snapshot_dir)
     refused = {c.name for c in snapshot.manifest.collections if not c.is_ok}
@@ -66,7 +66,7 @@ def _policies(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
     return {str(p.get("id")): p for p in rows}
 
 
-def diff_snapshots(old_dir: Path, new_dir: Path) -> dict[str, Any]:
+def diff_snapshots(old_dir: PurePath, new_dir: PurePath) -> dict[str, Any]:
     """The differences from the snapshot at `old_dir` to the one at `new_dir`, as JSON data."""
     old, new = fetch_facts(old_dir), fetch_facts(new_dir)
     if old.snapshot.tenant_id != new.snapshot.tenant_id:

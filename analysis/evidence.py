@@ -12,7 +12,7 @@ import json
 import zipfile
 from datetime import datetime
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import duckdb
 from entra_kri.analysis.compute import (
@@ -40,7 +40,7 @@ SQL_LAYERS = ("macros", "staging", "intermediate", "kri", "audit", "explain")
 RECOMPUTE_DUCKDB = "2.0"
 
 
-def write_evidence(snapshot_dir: Path, out: Path) -> list[str]:
+def write_evidence(snapshot_dir: PurePath, out: Path) -> list[str]:
     """Write the evidence pack of the snapshot at `snapshot_dir` to `out`; return its names.
 
     The snapshot is verified first (a tampered one raises SnapshotError), so every
@@ -106,6 +106,7 @@ def _recompute_script(snapshot: Snapshot, base: str) -> str:
     """
     con = duckdb.connect(":memory:")
     try:
+        snapshot.storage.attach_to(con)
         con.execute("set TimeZone = 'UTC'")
         set_file_variables(con, snapshot)
         create_macros(con)

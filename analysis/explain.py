@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 import duckdb
@@ -87,7 +87,7 @@ def audit_connection(snapshot: Snapshot) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def explain(snapshot_dir: Path | Snapshot, slugs: Sequence[str] | None = None,
+def explain(snapshot_dir: PurePath | Snapshot, slugs: Sequence[str] | None = None,
             thresholds: Mapping[str, Threshold] | None = None) -> list[Explanation]:
     """Verify the snapshot (unless given one verified already) and explain `slugs` (default:
     every KRI); statuses against `thresholds` (default: docs/kri.md's)."""

@@ -1,4 +1,5 @@
-"""KRI history of a tenant, cached in ROOT/<tenant_id>/history.duckdb.
+"""KRI history of a tenant, cached in ROOT/<tenant_id>/history.duckdb (on local disk; for a
+root in an object store, in the user's cache directory: `history_file`).
 
 The cache holds one row per (snapshot_id, slug, sql_sha256): a KRI value is reused
 only while its SQL file is byte-identical and the snapshot's manifest has the same
@@ -18,10 +19,10 @@ import hashlib
 import logging
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import duckdb
@@ -31,6 +32,7 @@ from entra_kri.analysis.thresholds import Status, status
 from entra_kri.errors import ConfigurationError, SnapshotError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS, Threshold, kri_by_slug, selected
 from entra_kri.snapshot.layout import MANIFEST_FILE, captured_at_of, is_snapshot_id
+from entra_kri.snapshot.object_storage import ObjectPath
 from entra_kri.snapshot.tree import snapshot_dirs, tenant_dirs
 from entra_kri.snapshot.validate import Problem, Snapshot, read_manifest
 
@@ -39,6 +41,7 @@ log = logging.getLogger("entra_kri.history")
 HISTORY_FILE = "history.duckdb"
 # DuckDB names an operating-system failure by the C library's text (strerror), not errno.
 _ERRNO_OF_TEXT = {os.strerror(number): number for number in errno.errorcode}
+HISTORY_CACHE_DIR = ("entra-kri", "history")  # under $XDG_CACHE_HOME, or ~/.cache
 
 _SCHEMA = """
 create table if not exists kri_history (
@@ -97,14 +100,14 @@ class History:
 
 @dataclass(frozen=True)
 class _SnapshotRef:
-    path: Path
+    path: PurePath
     snapshot_id: str
     captured_at: str
     manifest_sha256: str | None  # None: no manifest to read
     problems: tuple[str, ...]  # what is wrong with the manifest (the files are not read)
 
 
-def find_tenant_dir(root: Path, tenant: str | None) -> Path:
+def find_tenant_dir(root: PurePath, tenant: str | None) -> PurePath:
     """The tenant directory of `tenant` under `root`; may be left out with one tenant."""
     candidates = tenant_dirs(root)
     if tenant is not None:
@@ -124,7 +127,7 @@ def find_tenant_dir(root: Path, tenant: str | None) -> Path:
 
 
 def complete_snapshots(
-    tenant_dir: Path, since: date | None = None, until: date | None = None
+    tenant_dir: PurePath, since: date | None = None, until: date | None = None
 ) -> list[_SnapshotRef]:
     """The snapshots of a tenant in [since, until] (by their ids), oldest first, each with
     its manifest's SHA-256 and what is wrong with the manifest (strictly parsed)."""
@@ -142,7 +145,7 @@ def complete_snapshots(
 
 
 def kri_history(
-    root: Path,
+    root: PurePath,
     tenant: str | None = None,
     since: date | None = None,
     until: date | None = None,
@@ -172,7 +175,7 @@ def kri_history(
                 "copy you trust.",
             )
     fresh: set[tuple[str, str]] = set()
-    with _open_cache(tenant_dir / HISTORY_FILE) as con:
+    with _open_cache(history_file(tenant_dir)) as con:
         cached = _cached_rows(con, hashes) if trust_cache else {}
         for ref in refs:
             missing = [s for s in chosen
@@ -192,7 +195,7 @@ def kri_history(
     return History(tenant_dir.name, chosen, points, computed)
 
 
-def check_history(tenant_dir: Path, snapshots: Mapping[str, Snapshot]) -> list[Problem]:
+def check_history(tenant_dir: PurePath, snapshots: Mapping[str, Snapshot]) -> list[Problem]:
     """Recompute every value the tenant's history cache holds for a snapshot of `snapshots`
     (id -> the verified snapshot) with the current SQL, and name each one that differs.
 
@@ -200,7 +203,7 @@ def check_history(tenant_dir: Path, snapshots: Mapping[str, Snapshot]) -> list[P
     or not verifying, which `verify` reports itself) cannot be checked, and rows of an
     older manifest are recomputed before use: none of these is checked.
     """
-    path = tenant_dir / HISTORY_FILE
+    path = history_file(tenant_dir)
     if not path.is_file():
         return []
     hashes = {slug: hashlib.sha256(kri_sql(slug)).hexdigest() for slug in KRI_SLUGS}
@@ -241,6 +244,18 @@ def _shown(row: Mapping[str, Any]) -> str:
     return f"value {value}{flag}{warnings}"
 
 
+def history_file(tenant_dir: PurePath) -> Path:
+    """Where the history cache of the tenant at `tenant_dir` is: beside its snapshots on
+    local disk; for an object store, on local disk too, in the user's cache directory
+    under a name derived from the tenant directory's URL (docs/object-storage.md). The
+    rules of a cached value are the same wherever it is kept."""
+    if not isinstance(tenant_dir, ObjectPath):
+        return Path(tenant_dir) / HISTORY_FILE
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    name = hashlib.sha256(str(tenant_dir).encode("utf-8")).hexdigest()[:32]
+    return cache_home.joinpath(*HISTORY_CACHE_DIR, name, HISTORY_FILE)
+
+
 @contextmanager
 def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open (or create) the history file; a damaged one is derived data: rebuild it.
@@ -248,6 +263,8 @@ def _open_cache(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     Where the cache cannot be written (a read-only archive, a full disk), an in-memory
     one stands in, so every value is computed from its snapshot, with a warning.
     """
+    with suppress(OSError):  # where it cannot be made, an in-memory cache stands in
+        path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path))
     except duckdb.IOException as exc:
@@ -307,7 +324,7 @@ def _cached_rows(
     return {(r["snapshot_id"], r["slug"]): r for r in rows}
 
 
-def _compute(snapshot: Path | Snapshot, manifest_sha256: str | None,
+def _compute(snapshot: PurePath | Snapshot, manifest_sha256: str | None,
              slugs: list[str]) -> list[dict[str, Any]]:
     report = compute_kris(snapshot, kris=slugs)
     return [

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import duckdb
 from entra_kri.analysis.compute import sql_literal
@@ -26,7 +26,7 @@ from entra_kri.analysis.surrogates import is_lone_surrogate_error, readable_file
 
 from entra_kri.errors import ConfigurationError
 from entra_kri.snapshot.layout import COLLECTIONS
-from entra_kri.snapshot.storage import LOCAL
+from entra_kri.snapshot.roots import storage_of
 from entra_kri.snapshot.validate import Snapshot, open_snapshot
 
 EXAMPLES_LAYER = "trend"
@@ -55,7 +55,7 @@ def example_sql(name: str) -> str:
 
 @contextmanager
 def history_connection(
-    root: Path, tenant: str | None = None, variables: Mapping[str, str] | None = None
+    root: PurePath, tenant: str | None = None, variables: Mapping[str, str] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection with one view per collection over all snapshots of the tenant.
 
@@ -68,6 +68,8 @@ def history_connection(
     con = duckdb.connect(":memory:")
     copies = tempfile.TemporaryDirectory(prefix="entra-kri-readable-")
     try:
+        for snapshot in snapshots:
+            snapshot.storage.attach_to(con)
         con.execute("set TimeZone = 'UTC'")
         con.execute(
             "create table snapshot_list (snapshot_id varchar, captured_at timestamptz, "
@@ -78,7 +80,7 @@ def history_connection(
             [[s.snapshot_id, s.captured_at, s.manifest.sha256, str(s.path)] for s in snapshots],
         )
         con.execute("create view snapshots as select * from snapshot_list order by snapshot_id")
-        readable: list[Path] = []
+        readable: list[PurePath] = []
         for collection in _collection_names(snapshots):
             files = _collection_files(collection, snapshots)
             try:
@@ -106,18 +108,18 @@ def _collection_names(snapshots: list[Snapshot]) -> list[str]:
     return list(names)
 
 
-def _collection_files(collection: str, snapshots: list[Snapshot]) -> list[Path]:
+def _collection_files(collection: str, snapshots: list[Snapshot]) -> list[PurePath]:
     """The verified files holding rows of `collection`, one per snapshot that captured some."""
     return [snapshot.files[collection] for snapshot in snapshots
             if (entry := snapshot.manifest.collection(collection)) and entry.is_ok
             and entry.items]
 
 
-def _collection_view(collection: str, paths: list[Path]) -> str:
+def _collection_view(collection: str, paths: list[PurePath]) -> str:
     if not paths:
         return (f'create view "{collection}" as select null::varchar as snapshot_id, '
                 "null::timestamptz as captured_at where false")
-    file_list = "[" + ", ".join(sql_literal(LOCAL.sql_location(p)) for p in paths) + "]"
+    file_list = "[" + ", ".join(sql_literal(storage_of(p).sql_location(p)) for p in paths) + "]"
     return f"""
         create view "{collection}" as
         select s.snapshot_id, s.captured_at, c.* exclude (filename)
@@ -137,7 +139,7 @@ def _collection_view(collection: str, paths: list[Path]) -> str:
 
 
 def run_query(
-    root: Path, sql: str, tenant: str | None = None, variables: Mapping[str, str] | None = None
+    root: PurePath, sql: str, tenant: str | None = None, variables: Mapping[str, str] | None = None
 ) -> tuple[tuple[str, ...], list[dict[str, object]]]:
     """Run `sql` over the tenant's snapshots; its columns and JSON-ready rows."""
     require_one_select(sql)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from entra_kri.analysis.compute import KriReport, compute_kris
@@ -74,7 +74,7 @@ class ReportData:
 
 
 def gather_report(
-    root: Path,
+    root: PurePath,
     tenant: str | None = None,
     *,
     thresholds: Mapping[str, Threshold] | None = None,
@@ -132,7 +132,7 @@ def _verification(chain: TenantChain) -> Verification:
 
 
 def _trends(
-    root: Path,
+    root: PurePath,
     tenant_id: str,
     slugs: tuple[str, ...],
     limits: Mapping[str, Threshold],

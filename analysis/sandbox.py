@@ -15,11 +15,12 @@ Two layers, because neither is enough alone (measured on DuckDB 2.0.1):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import PurePath
 
 import duckdb
 
 from entra_kri.errors import ConfigurationError
+from entra_kri.snapshot.object_storage import ObjectPath
 
 SANDBOX_FIX = (
     "The query command reads only the snapshot files, through the views (snapshots and one per "
@@ -28,14 +29,20 @@ SANDBOX_FIX = (
 )
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, readable: Iterable[Path]) -> None:
+def lock_down(con: duckdb.DuckDBPyConnection, readable: Iterable[PurePath]) -> None:
     """From now on `con` opens only the files in `readable`; no setting can undo that."""
-    con.execute("set allowed_paths = ?", [[str(path) for path in readable]])
+    con.execute("set allowed_paths = ?", [[_opened_as(path) for path in readable]])
     con.execute("set allowed_directories = []")
     con.execute("set autoinstall_known_extensions = false")
     con.execute("set autoload_known_extensions = false")
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
+
+
+def _opened_as(path: PurePath) -> str:
+    """The name DuckDB opens `path` by: a local path as it is, an object in a store by the
+    location of the filesystem registered for it (entra_kri/snapshot/object_storage.py)."""
+    return path.storage.sql_location(path) if isinstance(path, ObjectPath) else str(path)
 
 
 def require_one_select(sql: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import click
@@ -21,14 +21,13 @@ from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.analysis.trend import render_trend, write_png
 from entra_kri.config import Config, load_config
 from entra_kri.errors import ConfigurationError, SnapshotError
-from entra_kri.options import config_option, format_option, root_tenant_option
+from entra_kri.options import ROOT, config_option, format_option, root_tenant_option
 from entra_kri.snapshot.chain import verify_tenant
 from entra_kri.snapshot.tree import is_snapshot_dir, tenant_dirs
 from entra_kri.snapshot.validate import check_snapshot, open_snapshot
 from entra_kri.storage import atomic_output
 from entra_kri.tenant_text import visible
 
-EXISTING_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
 CONFIG_OPTION = config_option("Configuration file whose tenant thresholds judge the statuses.")
 
 
@@ -38,7 +37,7 @@ def configured_thresholds(config: Config, tenant_id: str) -> dict[str, Any] | No
     return merge_thresholds(settings.thresholds) if settings else None
 
 
-def _fail_on_problems(count: int, target: Path) -> None:
+def _fail_on_problems(count: int, target: PurePath) -> None:
     if count:
         raise SnapshotError(
             f"{count} problem(s) in {target}: the files listed above do not match their "
@@ -49,11 +48,11 @@ def _fail_on_problems(count: int, target: Path) -> None:
 
 
 @click.command()
-@click.argument("path", type=EXISTING_DIR)
+@click.argument("path", type=ROOT)
 @click.option("--tenant", help="With a ROOT of several tenants: the tenant whose head to check.")
 @click.option("--expect-head", metavar="SHA256",
               help="Fail unless the newest manifest's SHA-256 (the chain head) is this.")
-def verify(path: Path, tenant: str | None, expect_head: str | None) -> None:
+def verify(path: PurePath, tenant: str | None, expect_head: str | None) -> None:
     """Check a snapshot, or every snapshot, the manifest chain and the history cache under
     ROOT."""
     if is_snapshot_dir(path):
@@ -108,11 +107,11 @@ def _check_head(heads: dict[str, str | None], tenant: str | None, expected: str)
 
 
 @click.command()
-@click.argument("snapshot_dir", type=EXISTING_DIR)
+@click.argument("snapshot_dir", type=ROOT)
 @click.argument("slug")
 @format_option("table", "json", "csv")
 @CONFIG_OPTION
-def explain(snapshot_dir: Path, slug: str, fmt: str, config_path: Path | None) -> None:
+def explain(snapshot_dir: PurePath, slug: str, fmt: str, config_path: Path | None) -> None:
     """Show the rows behind one KRI of a snapshot (their count is the KRI value)."""
     snapshot = open_snapshot(snapshot_dir)
     thresholds = configured_thresholds(load_config(config_path), snapshot.tenant_id)
@@ -157,10 +156,10 @@ def echo_pieces(pieces: Iterable[str], size: int = 1 << 20) -> None:
 
 
 @click.command()
-@click.argument("snapshot_dir", type=EXISTING_DIR)
+@click.argument("snapshot_dir", type=ROOT)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The zip file to write.")
-def evidence(snapshot_dir: Path, out: Path) -> None:
+def evidence(snapshot_dir: PurePath, out: Path) -> None:
     """Write an evidence pack (zip) of a snapshot: files, SQL, KRIs, explain rows, README."""
     with atomic_output(out) as temporary:
         names = write_evidence(snapshot_dir, temporary)
@@ -168,13 +167,13 @@ def evidence(snapshot_dir: Path, out: Path) -> None:
 
 
 @click.command()
-@click.argument("old", type=EXISTING_DIR)
-@click.argument("new", type=EXISTING_DIR)
+@click.argument("old", type=ROOT)
+@click.argument("new", type=ROOT)
 @format_option("table", "json")
 @click.option("--exit-code", is_flag=True,
               help="Exit with 1 when there are differences (as `git diff --exit-code`).")
 @click.pass_context
-def diff(ctx: click.Context, old: Path, new: Path, fmt: str, exit_code: bool) -> None:
+def diff(ctx: click.Context, old: PurePath, new: PurePath, fmt: str, exit_code: bool) -> None:
     """Show what changed between two snapshots: users, MFA, roles, CA policies, KRIs."""
     data = diff_snapshots(old, new)
     if fmt == "json":
@@ -189,7 +188,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command()
-@click.argument("root", type=EXISTING_DIR)
+@click.argument("root", type=ROOT)
 @root_tenant_option
 @click.option("--since", type=DATE, help="First day (YYYY-MM-DD, UTC), inclusive.")
 @click.option("--until", type=DATE, help="Last day (YYYY-MM-DD, UTC), inclusive.")
@@ -198,7 +197,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="File for --format png (default: trend-<tenant>.png).")
 @CONFIG_OPTION
-def trend(root: Path, tenant: str | None, since: datetime | None, until: datetime | None,
+def trend(root: PurePath, tenant: str | None, since: datetime | None, until: datetime | None,
           slugs: tuple[str, ...], fmt: str, out: Path | None, config_path: Path | None) -> None:
     """Show KRI values of every complete snapshot in range, oldest first, from the cache."""
     config = load_config(config_path)
@@ -233,7 +232,7 @@ def _variables(
 
 
 @click.command()
-@click.argument("root", type=EXISTING_DIR)
+@click.argument("root", type=ROOT)
 @click.argument("sql", required=False)
 @click.option("--example", metavar="NAME", help="Run a named example query instead of SQL.")
 @click.option("--var", "variables", multiple=True, callback=_variables, metavar="NAME=VALUE",
@@ -241,7 +240,7 @@ def _variables(
 @root_tenant_option
 @format_option("table", "json", "csv")
 @config_option("Configuration file whose tenant names --tenant accepts.")
-def query(root: Path, sql: str | None, example: str | None, variables: dict[str, str],
+def query(root: PurePath, sql: str | None, example: str | None, variables: dict[str, str],
           tenant: str | None, fmt: str, config_path: Path | None) -> None:
     """Run SQL over every snapshot of a tenant; each collection is a view (no SQL: examples)."""
     if sql and example:

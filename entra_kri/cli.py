@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import click
@@ -20,7 +20,7 @@ from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lake_commands import register as register_lake_commands
 from entra_kri.logs import configure_logging
 from entra_kri.ops_commands import register as register_ops_commands
-from entra_kri.options import config_option, connection_options, format_option
+from entra_kri.options import RootType, config_option, connection_options, format_option
 from entra_kri.report_command import register as register_report_command
 from entra_kri.snapshot.roots import open_root
 from entra_kri.snapshot.validate import open_snapshot
@@ -155,10 +155,10 @@ def check(config_path: Path | None, tenant: str | None, **overrides: Any) -> Non
 
 
 @cli.command()
-@click.argument("snapshot_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("snapshot_dir", type=RootType(exists=False))
 @format_option("table", "json", "csv")
 @config_option("Configuration file whose tenant thresholds and KRI selection apply.")
-def kri(snapshot_dir: Path, fmt: str, config_path: Path | None) -> None:
+def kri(snapshot_dir: PurePath, fmt: str, config_path: Path | None) -> None:
     """Compute the KRIs of a snapshot, after verifying its files against the manifest."""
     snapshot = open_snapshot(snapshot_dir)
     settings = load_config(config_path).for_tenant_id(snapshot.tenant_id)

@@ -56,3 +56,7 @@ class SnapshotError(EntraKriError):
 
 class LakeError(EntraKriError):
     """A lake written by `entra-kri lake export` that cannot be read."""
+
+
+class StoreError(EntraKriError):
+    """An object store refused us or could not be reached (credentials, access, network)."""

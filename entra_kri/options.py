@@ -4,15 +4,43 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import click
 
 from entra_kri.config import CLOUD_NAMES
+from entra_kri.snapshot.roots import open_root, require_existing
+from entra_kri.snapshot.storage import LOCAL
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 CONFIG_LOOKUP = "$ENTRA_KRI_CONFIG, ./entra-kri.toml, ~/.config/entra-kri/config.toml"
+
+
+class RootType(click.ParamType):
+    """A snapshot root or snapshot: a local directory (checked as click.Path checks it), or
+    an object store URL (docs/object-storage.md), given to the command as a `PurePath`
+    that knows its store. With `exists`, an empty or missing one is refused here."""
+
+    name = "directory"
+
+    def __init__(self, exists: bool = True) -> None:
+        self.exists = exists
+        self.local = click.Path(path_type=Path, file_okay=False, exists=exists)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> PurePath:
+        if isinstance(value, PurePath):
+            return value
+        root = open_root(value)
+        if root.storage is LOCAL:
+            return self.local.convert(value, param, ctx)
+        if self.exists:
+            require_existing(root)
+        return root.path
+
+
+ROOT = RootType()
 
 
 def config_option(help: str = f"Configuration file (default: {CONFIG_LOOKUP}).") -> Decorator:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import click
 
@@ -13,19 +13,19 @@ from entra_kri.analysis.report_html import render_report
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.config import load_config
 from entra_kri.errors import SnapshotError
-from entra_kri.options import config_option, root_tenant_option
+from entra_kri.options import ROOT, config_option, root_tenant_option
 from entra_kri.storage import atomic_output
 
 
 @click.command()
-@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("root", type=ROOT)
 @root_tenant_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="The HTML file to write [default: report-<tenant_id>.html].")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="First day of the trends (YYYY-MM-DD, UTC) [default: every snapshot].")
 @config_option("Configuration file whose tenant thresholds and KRI selection apply.")
-def report(root: Path, tenant: str | None, out: Path | None, since: datetime | None,
+def report(root: PurePath, tenant: str | None, out: Path | None, since: datetime | None,
            config_path: Path | None) -> None:
     """Write an HTML report: KRIs, trends, latest changes, degraded KRIs, verification."""
     config = load_config(config_path)

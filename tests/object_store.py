@@ -46,22 +46,25 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def use_moto(monkeypatch: pytest.MonkeyPatch, endpoint: str, tmp_path: Path) -> None:
-    """Point the AWS_* variables at the moto server, with fake credentials only."""
+    """Point the AWS_* variables at the moto server, with fake credentials only, and the
+    user's cache directory (where a store's history cache goes) into `tmp_path`."""
     for name in FOREIGN_AWS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to ask
     # No profile or credentials file of the machine's user is read.
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @pytest.fixture
-def s3_root(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch,
-            tmp_path_factory: pytest.TempPathFactory) -> str:
-    """`s3://<a new bucket>/snapshots` on the session's moto server."""
-    use_moto(monkeypatch, moto_endpoint, tmp_path_factory.mktemp("aws"))
+def s3_root(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """`s3://<a new bucket>/snapshots` on the session's moto server (the user's cache
+    directory is `tmp_path`/xdg-cache)."""
+    use_moto(monkeypatch, moto_endpoint, tmp_path)
     bucket = f"test-{uuid.uuid4().hex[:20]}"
     root = open_root(f"s3://{bucket}/{ROOT_PREFIX}")
     store(root.text).fs.mkdir(bucket)

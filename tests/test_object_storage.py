@@ -9,8 +9,8 @@ from pathlib import Path, PurePosixPath
 import duckdb
 import pytest
 
-from entra_kri.errors import ConfigurationError
-from entra_kri.snapshot.object_storage import ObjectPath
+from entra_kri.errors import ConfigurationError, StoreError
+from entra_kri.snapshot.object_storage import ObjectPath, ObjectStorage
 from entra_kri.snapshot.roots import Root, open_root
 from entra_kri.snapshot.storage import LOCAL, Entry
 from tests.object_store import store
@@ -142,3 +142,51 @@ def test_duckdb_names_one_object_even_when_its_key_looks_like_a_pattern(object_r
         root.storage.attach_to(con)
         location = root.storage.sql_location(root.path / "a*.csv")
         assert con.execute("select sum(n) from read_csv(?)", [location]).fetchone() == (1,)
+
+
+class FailingFileSystem:
+    """Stands in for a store's filesystem that fails every call with `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def info(self, *args: object, **kwargs: object) -> dict:
+        raise self.error
+
+    ls = open = info
+
+
+def failing_storage(error: Exception) -> ObjectStorage:
+    return ObjectStorage(FailingFileSystem(error), "s3", "AWS_ACCESS_KEY_ID")
+
+
+def test_access_denied_names_the_object_and_the_fix():
+    storage = failing_storage(PermissionError("Access Denied"))
+    with pytest.raises(StoreError) as refused:
+        storage.list_dir(storage.path("bkt/root"))
+    assert refused.value.cause == "s3://bkt/root: access denied by the store."
+    assert "read access" in refused.value.fix
+
+
+def test_an_unreachable_endpoint_is_named_without_its_credentials():
+    botocore = pytest.importorskip("botocore.exceptions")
+    error = botocore.EndpointConnectionError(endpoint_url="http://user:pa55word@minio:9000/x")
+    storage = failing_storage(error)
+    with pytest.raises(StoreError) as refused:
+        storage.entry(storage.path("bkt/root"))
+    assert refused.value.cause == ("s3://bkt/root: the store could not be reached "
+                                   "(EndpointConnectionError).")
+    assert "pa55word" not in refused.value.message
+
+
+def test_a_missing_key_is_nothing_there_not_a_store_error():
+    storage = failing_storage(FileNotFoundError("no such key"))
+    assert storage.entry(storage.path("bkt/root/a")) is None
+    with pytest.raises(FileNotFoundError):
+        storage.open_read(storage.path("bkt/root/a"))
+
+
+def test_a_bug_is_not_disguised_as_a_store_error():
+    storage = failing_storage(TypeError("a bug"))
+    with pytest.raises(TypeError):
+        storage.entry(storage.path("bkt/root"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePath
 
 from entra_kri.snapshot.layout import (
     MANIFEST_FILE,
@@ -20,7 +20,8 @@ from entra_kri.snapshot.layout import (
     is_sha256,
     is_snapshot_id,
 )
-from entra_kri.snapshot.storage import LOCAL, Storage
+from entra_kri.snapshot.roots import storage_of
+from entra_kri.snapshot.storage import Storage
 from entra_kri.snapshot.tree import snapshot_dirs
 from entra_kri.snapshot.validate import Problem, SnapshotCheck, check_snapshot
 
@@ -30,7 +31,7 @@ class ChainLink:
     """One snapshot's place in the chain: its manifest's SHA-256 and the one it records."""
 
     snapshot_id: str
-    path: Path
+    path: PurePath
     manifest_sha256: str | None
     previous_manifest_sha256: str | None
     readable: bool  # False: the manifest could not be read, so its link is unknown
@@ -40,7 +41,7 @@ class ChainLink:
 class TenantChain:
     """A tenant's snapshots, oldest first, with the chain head and its problems."""
 
-    tenant_dir: Path
+    tenant_dir: PurePath
     snapshots: list[SnapshotCheck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -58,10 +59,11 @@ class TenantChain:
         return [p for s in self.snapshots for p in s.problems] + self.problems
 
 
-def pruned_links(tenant_dir: Path, storage: Storage = LOCAL) -> tuple[list[ChainLink],
-                                                                       list[Problem]]:
+def pruned_links(tenant_dir: PurePath, storage: Storage | None = None
+                 ) -> tuple[list[ChainLink], list[Problem]]:
     """The chain links `prune` recorded before deleting snapshots, and malformed records:
     the lines of pruned.ndjson, and on an object store the records under pruned/."""
+    storage = storage or storage_of(tenant_dir)
     links, problems = [], []
     for path in _pruned_records(tenant_dir, storage):
         found = storage.entry(path)
@@ -83,7 +85,7 @@ def pruned_links(tenant_dir: Path, storage: Storage = LOCAL) -> tuple[list[Chain
     return links, problems
 
 
-def _pruned_records(tenant_dir: Path, storage: Storage) -> list[Path]:
+def _pruned_records(tenant_dir: PurePath, storage: Storage) -> list[PurePath]:
     """Where `prune` records what it removed: pruned.ndjson; on an object store, which
     cannot append, also one object per pruned snapshot under pruned/."""
     records = [tenant_dir / PRUNED_FILE]
@@ -93,7 +95,7 @@ def _pruned_records(tenant_dir: Path, storage: Storage) -> list[Path]:
     return records
 
 
-def _pruned_link(tenant_dir: Path, line: str) -> ChainLink | None:
+def _pruned_link(tenant_dir: PurePath, line: str) -> ChainLink | None:
     try:
         record = json.loads(line)
     except ValueError:
@@ -108,7 +110,7 @@ def _pruned_link(tenant_dir: Path, line: str) -> ChainLink | None:
     return ChainLink(snapshot_id, tenant_dir / snapshot_id, digest, previous, digest is not None)
 
 
-def verify_tenant(tenant_dir: Path, storage: Storage = LOCAL) -> TenantChain:
+def verify_tenant(tenant_dir: PurePath, storage: Storage | None = None) -> TenantChain:
     """Verify every snapshot of a tenant and the chain of manifests, oldest first.
 
     Snapshots removed by `prune` stay in the chain through their recorded links.

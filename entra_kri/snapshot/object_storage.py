@@ -21,41 +21,51 @@ them (docs/object-storage.md, "How DuckDB reads objects").
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import PurePath, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 import duckdb
 from fsspec import AbstractFileSystem
 
-from entra_kri.errors import ConfigurationError
+from entra_kri.errors import ConfigurationError, StoreError
 from entra_kri.snapshot.object_lock import check_object_lock, s3_hold
 from entra_kri.snapshot.retention import Retention
 from entra_kri.snapshot.storage import Entry, Hold, IncompleteUpload
 
 DUCKDB_PROTOCOL_PREFIX = "entra-kri-"
 
+# The store libraries' exceptions, by class name so that no library must be imported to
+# recognise them: credentials missing or not usable (boto, Azure, Google)...
+_NO_CREDENTIALS = frozenset({"NoCredentialsError", "PartialCredentialsError",
+                             "CredentialRetrievalError", "ClientAuthenticationError",
+                             "DefaultCredentialsError", "RefreshError"})
+# ...and the store not reached at all.
+_UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+                          "HTTPClientError",
+                          "ClientConnectorError", "ServerTimeoutError", "ServiceRequestError",
+                          "ConnectionError", "TimeoutError", "TransportError"})
+# The base classes of the rest of each library's errors.
+_STORE_ERROR_BASES = frozenset({"BotoCoreError", "ClientError", "AzureError",
+                                "GoogleAuthError", "HttpError"})
+
 
 class ObjectPath(PurePosixPath):
-    """A key in an object store, bucket first; `str()` gives its URL. Each scheme is its
-    own subclass (`object_path_type`), so a path derived with `/` or `.parent` keeps it."""
+    """A key in an object store, bucket first, that knows its store (`storage`); `str()`
+    gives its URL. Each `ObjectStorage` has its own subclass, so that a path derived
+    with `/` or `.parent` keeps both."""
 
-    scheme = ""
+    storage: ClassVar[ObjectStorage]
 
     def __str__(self) -> str:
-        return f"{self.scheme}://{self.key}"
+        return f"{self.storage.scheme}://{self.key}"
 
     @property
     def key(self) -> str:
         """The bucket and key, without the scheme (`bkt/prefix/file`)."""
         return super().__str__()
-
-
-@functools.cache
-def object_path_type(scheme: str) -> type[ObjectPath]:
-    """The `ObjectPath` subclass of URLs starting `scheme://`."""
-    return type(f"ObjectPath_{scheme}", (ObjectPath,), {"scheme": scheme})
 
 
 def key_of(path: PurePath) -> str:
@@ -64,16 +74,23 @@ def key_of(path: PurePath) -> str:
 
 
 class ObjectStorage:
-    """`Storage` over the fsspec filesystem `fs` of the store whose URLs start `scheme://`."""
+    """`Storage` over the fsspec filesystem `fs` of the store whose URLs start `scheme://`.
+
+    `credential_sources` says where the store's library looks for credentials, for the
+    message when it finds none. Every failure of the store other than "no such key"
+    while reading is a `StoreError` naming the object, the cause and the fix.
+    """
 
     commits_by_manifest = True
 
     def __init__(self, fs: AbstractFileSystem, scheme: str,
-                 retention: Retention | None = None) -> None:
+                 retention: Retention | None = None,
+                 credential_sources: str = "the environment") -> None:
         self.fs = fs
         self.scheme = scheme
         self.retention = retention
-        self.path_type = object_path_type(scheme)
+        self.credential_sources = credential_sources
+        self.path_type = type(f"{scheme.capitalize()}Path", (ObjectPath,), {"storage": self})
         self._duckdb_fs = DuckDBFileSystem(fs, DUCKDB_PROTOCOL_PREFIX + scheme)
 
     def path(self, key: str) -> ObjectPath:
@@ -82,7 +99,8 @@ class ObjectStorage:
 
     def entry(self, path: PurePath) -> Entry | None:
         try:
-            info = self.fs.info(key_of(path))
+            with self._reaching(path):
+                info = self.fs.info(key_of(path))
         except FileNotFoundError:
             return None
         if info.get("type") == "directory":
@@ -93,12 +111,14 @@ class ObjectStorage:
 
     def list_dir(self, path: PurePath) -> list[str]:
         key = key_of(path)
-        names = (PurePosixPath(child).name for child in self.fs.ls(key, detail=False)
-                 if child.rstrip("/") != key)
+        with self._reaching(path):
+            children = self.fs.ls(key, detail=False)
+        names = (PurePosixPath(child).name for child in children if child.rstrip("/") != key)
         return sorted(name for name in names if name)
 
     def open_read(self, path: PurePath) -> BinaryIO:
-        return self.fs.open(key_of(path), "rb")
+        with self._reaching(path):
+            return self.fs.open(key_of(path), "rb")
 
     def sql_location(self, path: PurePath) -> str:
         return f"{self._duckdb_fs.name}://{key_of(path)}"
@@ -122,7 +142,7 @@ class ObjectStorage:
                 "the container or bucket a retention policy of its own, or write to an s3:// "
                 "root (docs/object-storage.md, \"Retention (S3 Object Lock)\").")
         check_object_lock(self.fs, root, key_of(root).partition("/")[0])
-        return ObjectStorage(self.fs, self.scheme, retention)
+        return ObjectStorage(self.fs, self.scheme, retention, self.credential_sources)
 
     def held(self, path: PurePath, now: datetime) -> Hold | None:
         if self.scheme != "s3":
@@ -173,6 +193,51 @@ class ObjectStorage:
         if not con.filesystem_is_registered(self._duckdb_fs.name):
             con.register_filesystem(self._duckdb_fs)
 
+    @contextmanager
+    def _reaching(self, path: PurePath) -> Iterator[None]:
+        """Turn the store's failures inside the block into a `StoreError` (a missing key
+        stays FileNotFoundError, as on disk)."""
+        try:
+            yield
+        except FileNotFoundError:
+            raise
+        except Exception as exc:
+            if not is_store_failure(exc):
+                raise
+            raise self.error(exc, path) from exc
+
+    def error(self, exc: Exception, path: PurePath) -> StoreError:
+        """The one-paragraph error for the store's `exc` while reaching `path`.
+
+        Built from the exception's class, never from its text, which may quote an
+        endpoint with credentials in it or a signed request.
+        """
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if names & _NO_CREDENTIALS:
+            return StoreError(f"{path}: no usable credentials for {self.scheme}:// were found.",
+                              f"Give them as the store's tools expect: {self.credential_sources} "
+                              "(docs/object-storage.md); never on the command line.")
+        if isinstance(exc, PermissionError):
+            return StoreError(f"{path}: access denied by the store.",
+                              "Grant this identity read access to the bucket or container "
+                              "(list and get), or use credentials that have it "
+                              f"({self.credential_sources}).")
+        if names & _UNREACHABLE or isinstance(exc, ConnectionError | TimeoutError):
+            return StoreError(f"{path}: the store could not be reached ({type(exc).__name__}).",
+                              "Check the network, and the endpoint the store's settings name "
+                              "(docs/object-storage.md, \"Credentials and endpoints\"), then "
+                              "run the command again.")
+        return StoreError(f"{path}: the store answered with an error ({type(exc).__name__}).",
+                          "Check that the bucket or container exists and that this identity "
+                          "may read it, then run the command again.")
+
+
+def is_store_failure(exc: BaseException) -> bool:
+    """Whether `exc` is the store (or the way to it) failing, rather than a bug."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return isinstance(exc, OSError) or bool(names & (_NO_CREDENTIALS | _UNREACHABLE
+                                                     | _STORE_ERROR_BASES))
+
 
 def _modified(info: dict[str, Any]) -> float | None:
     """When an object was last written, from fsspec's `info` (each library names it)."""
@@ -186,7 +251,10 @@ class DuckDBFileSystem(AbstractFileSystem):
     """What DuckDB sees of a store: `<name>://bkt/key` opens that one object for reading.
 
     Reads only, and no pattern matching: `glob` returns the path it is given when that
-    object exists, so a key holding `*` or `[` names itself and nothing else.
+    object exists, so a key holding `*` or `[` names itself and nothing else. DuckDB
+    asks for an object's details each time a view naming it is bound (thousands of
+    times for the evidence pack's script), so they are asked of the store once and
+    remembered for the life of this filesystem, that is of one command.
     """
 
     cachable = False
@@ -196,6 +264,7 @@ class DuckDBFileSystem(AbstractFileSystem):
         self.inner = inner
         self.name = name
         self.protocol = (name,)
+        self._details: dict[str, dict[str, Any]] = {}
 
     def _key(self, path: str) -> str:
         return str(path).removeprefix(f"{self.name}://")
@@ -206,15 +275,24 @@ class DuckDBFileSystem(AbstractFileSystem):
         return self.inner.open(self._key(path), "rb")
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
-        found = dict(self.inner.info(self._key(path)))
-        found["name"] = path
-        return found
+        key = self._key(path)
+        if key not in self._details:
+            self._details[key] = dict(self.inner.info(key))
+        return {**self._details[key], "name": path}
 
     def exists(self, path: str, **kwargs: Any) -> bool:
-        return self.inner.exists(self._key(path))
+        try:
+            self.info(path)
+        except FileNotFoundError:
+            return False
+        return True
 
     def glob(self, path: str, **kwargs: Any) -> list[str]:
-        return [path] if self.inner.isfile(self._key(path)) else []
+        try:
+            found = self.info(path)
+        except FileNotFoundError:
+            return []
+        return [path] if found.get("type") == "file" else []
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
         raise PermissionError(f"{path}: DuckDB reads named objects only, it lists none")

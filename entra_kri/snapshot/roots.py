@@ -20,36 +20,43 @@ from typing import Any
 
 import fsspec
 
-from entra_kri.errors import ConfigurationError
+from entra_kri.errors import ConfigurationError, StoreError
 from entra_kri.snapshot.cloud_stores import (
     azure_location,
     azure_options,
     credentials_refused,
     gcs_options,
 )
-from entra_kri.snapshot.object_storage import ObjectStorage
+from entra_kri.snapshot.object_storage import ObjectPath, ObjectStorage, key_of
 from entra_kri.snapshot.retention import Retention
 from entra_kri.snapshot.storage import LOCAL, Storage
 
 
 @dataclass(frozen=True)
 class Store:
-    """An object store entra-kri reads: the fsspec library that speaks it and its extra."""
+    """An object store entra-kri reads: the fsspec library that speaks it, its extra, and
+    where that library finds credentials."""
 
     module: str
     extra: str
     protocol: str  # fsspec's name of the filesystem
+    credential_sources: str
     filesystem: str = ""  # `module:Class` to use instead of fsspec's default for `protocol`
 
 
+_AWS = ("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the instance's role; "
+        "AWS_ENDPOINT_URL for an endpoint other than AWS")
+_AZURE = ("AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with "
+          "AZURE_STORAGE_ACCOUNT_KEY")
+_GOOGLE = "Google's application default credentials (GOOGLE_APPLICATION_CREDENTIALS)"
 STORES = {
-    "s3": Store("s3fs", "s3", "s3"),
-    "az": Store("adlfs", "azure", "az"),
-    "abfs": Store("adlfs", "azure", "abfs"),
-    "abfss": Store("adlfs", "azure", "abfs"),
+    "s3": Store("s3fs", "s3", "s3", _AWS),
+    "az": Store("adlfs", "azure", "az", _AZURE),
+    "abfs": Store("adlfs", "azure", "abfs", _AZURE),
+    "abfss": Store("adlfs", "azure", "abfs", _AZURE),
     # gcsfs's default adds gRPC calls for zonal buckets; its JSON API filesystem speaks
     # plain HTTPS only (docs/object-storage.md, "Google Cloud Storage").
-    "gs": Store("gcsfs", "gcs", "gs", "gcsfs.core:GCSFileSystem"),
+    "gs": Store("gcsfs", "gcs", "gs", _GOOGLE, "gcsfs.core:GCSFileSystem"),
 }
 _URL = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://(.*)\Z", re.DOTALL)
 
@@ -68,7 +75,8 @@ class Root:
         `prune` keeps the retention (docs/object-storage.md, "Retention (S3 Object Lock)")."""
         if retention is None or not isinstance(self.storage, ObjectStorage):
             return self
-        return replace(self, storage=self.storage.with_retention(retention, self.path))
+        storage = self.storage.with_retention(retention, self.path)
+        return replace(self, storage=storage, path=storage.path(key_of(self.path)))
 
 
 def is_url(text: str) -> bool:
@@ -136,4 +144,23 @@ def object_storage(scheme: str, store: Store, options: dict[str, Any], url: str
         if refused is None:
             raise
         raise refused from None
-    return ObjectStorage(fs, scheme)
+    return ObjectStorage(fs, scheme, credential_sources=store.credential_sources)
+
+
+def require_existing(root: Root) -> None:
+    """StoreError unless something is stored at `root` (an object store's root: its bucket
+    and prefix); the error tells a missing bucket from an empty prefix."""
+    if root.storage.entry(root.path) is not None:
+        return
+    bucket = root.path.parents[-2] if len(root.path.parts) > 1 else root.path
+    if root.storage.entry(bucket) is None:
+        raise StoreError(f"{root.path}: there is no bucket or container {bucket.name!r} (or "
+                         "these credentials may not see it).",
+                         "Check the URL, and the endpoint and account the credentials are for.")
+    raise StoreError(f"{root.path}: nothing is stored under this prefix.",
+                     "Check the URL: snapshots are read at ROOT/<tenant_id>/<snapshot_id>/.")
+
+
+def storage_of(path: PurePath) -> Storage:
+    """The storage `path` is in: an object store's paths know theirs, any other is local."""
+    return path.storage if isinstance(path, ObjectPath) else LOCAL

@@ -37,6 +37,7 @@ from entra_kri.snapshot.manifest import (
     ManifestReading,
     parse_manifest,
 )
+from entra_kri.snapshot.roots import storage_of
 from entra_kri.snapshot.storage import LOCAL, Storage
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -48,7 +49,7 @@ _SHOWN_PROBLEMS = 5
 class Problem:
     """One thing that does not match: the file (or directory) and what is wrong."""
 
-    path: Path
+    path: PurePath
     message: str
 
     def __str__(self) -> str:
@@ -60,9 +61,9 @@ class Snapshot:
     """A verified snapshot: its directory, its manifest and the verified file of each
     collection (read these paths and no other)."""
 
-    path: Path
+    path: PurePath
     manifest: Manifest
-    files: Mapping[str, Path]
+    files: Mapping[str, PurePath]
     storage: Storage = field(default=LOCAL, compare=False)
 
     @property
@@ -82,7 +83,7 @@ class Snapshot:
         return self.manifest.warnings
 
     @property
-    def manifest_path(self) -> Path:
+    def manifest_path(self) -> PurePath:
         return self.path / MANIFEST_FILE
 
 
@@ -93,7 +94,7 @@ class SnapshotCheck:
     `reading` is what the manifest's bytes gave (None when there were none to read).
     """
 
-    path: Path
+    path: PurePath
     reading: ManifestReading | None
     problems: tuple[Problem, ...]
     snapshot: Snapshot | None
@@ -107,7 +108,7 @@ class SnapshotCheck:
         return self.reading.sha256 if self.reading else None
 
 
-def open_snapshot(path: PurePath | str, storage: Storage = LOCAL) -> Snapshot:
+def open_snapshot(path: PurePath | str, storage: Storage | None = None) -> Snapshot:
     """Verify the snapshot at `path`; raise SnapshotError naming every problem."""
     check = check_snapshot(path if isinstance(path, PurePath) else Path(path), storage)
     if check.snapshot is None:
@@ -127,8 +128,9 @@ def _refusal(check: SnapshotCheck) -> SnapshotError:
     )
 
 
-def check_snapshot(path: Path, storage: Storage = LOCAL) -> SnapshotCheck:
+def check_snapshot(path: PurePath, storage: Storage | None = None) -> SnapshotCheck:
     """Check the snapshot directory at `path` against every rule; collect all problems."""
+    storage = storage or storage_of(path)
     # To read the names of `path` and its parent (an object key is absolute already).
     here = Path(os.path.abspath(path)) if isinstance(path, Path) else path
     problems = list(_directory_problems(path, here, storage))
@@ -146,7 +148,7 @@ def check_snapshot(path: Path, storage: Storage = LOCAL) -> SnapshotCheck:
             found = storage.entry(path / name)
             kind = found.kind if found else "entry"
             problems.append(Problem(path / name, f"{kind} not listed in the manifest"))
-    files: dict[str, Path] = {}
+    files: dict[str, PurePath] = {}
     with _ContentReader(storage) as reader:
         for entry in manifest.collections if manifest else ():
             file_problems = list(_file_problems(path / entry.file, entry, storage, reader))
@@ -159,7 +161,7 @@ def check_snapshot(path: Path, storage: Storage = LOCAL) -> SnapshotCheck:
     return SnapshotCheck(path, reading, (), snapshot)
 
 
-def _directory_problems(path: Path, here: Path, storage: Storage) -> Iterator[Problem]:
+def _directory_problems(path: PurePath, here: PurePath, storage: Storage) -> Iterator[Problem]:
     entry = storage.entry(path)
     if entry is None:
         yield Problem(path, "no such snapshot directory (give ROOT/<tenant_id>/<snapshot_id>)")
@@ -179,9 +181,10 @@ def _directory_problems(path: Path, here: Path, storage: Storage) -> Iterator[Pr
                             "(a GUID): snapshots are read at ROOT/<tenant_id>/<snapshot_id>")
 
 
-def read_manifest(manifest_path: Path, storage: Storage = LOCAL) -> tuple[ManifestReading | None,
-                                                                         list[Problem]]:
+def read_manifest(manifest_path: PurePath, storage: Storage | None = None
+                  ) -> tuple[ManifestReading | None, list[Problem]]:
     """Read and parse a manifest.json (a regular file, never a link); its problems."""
+    storage = storage or storage_of(manifest_path)
     entry = storage.entry(manifest_path)
     if entry is None:
         return None, [Problem(manifest_path, "missing, so the snapshot is not complete")]
@@ -193,7 +196,7 @@ def read_manifest(manifest_path: Path, storage: Storage = LOCAL) -> tuple[Manife
     return reading, [Problem(manifest_path, p) for p in reading.problems]
 
 
-def _identity_problems(path: Path, here: Path, manifest: Manifest) -> Iterator[Problem]:
+def _identity_problems(path: PurePath, here: PurePath, manifest: Manifest) -> Iterator[Problem]:
     manifest_path = path / MANIFEST_FILE
     if manifest.snapshot_id != here.name:
         yield Problem(manifest_path, f"snapshot_id {manifest.snapshot_id!r} differs from the "
@@ -204,7 +207,7 @@ def _identity_problems(path: Path, here: Path, manifest: Manifest) -> Iterator[P
                                      f"directory {tenant_dir!r}")
 
 
-def _file_problems(file_path: Path, entry: CollectionEntry, storage: Storage,
+def _file_problems(file_path: PurePath, entry: CollectionEntry, storage: Storage,
                    reader: _ContentReader) -> Iterator[Problem]:
     found = storage.entry(file_path)
     if found is None:
@@ -253,7 +256,7 @@ class _ContentReader:
         if self._con is not None:
             self._con.close()
 
-    def problem(self, path: Path, items: int) -> str | None:
+    def problem(self, path: PurePath, items: int) -> str | None:
         if self._con is None:
             self._con = duckdb.connect(":memory:")
             self._storage.attach_to(self._con)
@@ -276,7 +279,7 @@ class _ContentReader:
             return f"holds {objects} object(s), the manifest records {items}"
         return None
 
-    def _count_in_python(self, path: Path) -> tuple[int, int, str | None]:
+    def _count_in_python(self, path: PurePath) -> tuple[int, int, str | None]:
         objects = others = 0
         try:
             with self._storage.open_read(path) as raw, gzip.open(raw) as lines:
