@@ -157,7 +157,7 @@ class FailingFileSystem:
 
 
 def failing_storage(error: Exception) -> ObjectStorage:
-    return ObjectStorage(FailingFileSystem(error), "s3", "AWS_ACCESS_KEY_ID")
+    return ObjectStorage(FailingFileSystem(error), "s3", credential_sources="AWS_ACCESS_KEY_ID")
 
 
 def test_access_denied_names_the_object_and_the_fix():
