@@ -23,6 +23,7 @@ from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.options import RootType, config_option, connection_options, format_option
 from entra_kri.report_command import register as register_report_command
 from entra_kri.snapshot.roots import open_root
+from entra_kri.snapshot.store_errors import store_error
 from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter import cassette
 from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
@@ -37,7 +38,8 @@ REPLAY_SECRET = "replayed-from-cassette"  # msal wants a credential; the cassett
 
 class EntraKriGroup(click.Group):
     """Maps every `EntraKriError` to click's error display and the error's exit status, and
-    a full disk or a read-only directory (entra_kri/storage.py) to exit 1.
+    a full disk or a read-only directory (entra_kri/storage.py) or an object store's
+    refusal (entra_kri/snapshot/store_errors.py) to exit 1.
 
     A message may quote tenant strings or file names, so its controls are made visible.
     """
@@ -53,6 +55,11 @@ class EntraKriGroup(click.Group):
             if not is_storage_error(exc):
                 raise
             raise click.ClickException(visible(storage_error(exc).message)) from exc
+        except Exception as exc:
+            failure = store_error(exc)  # Azure's or GCS's own exceptions
+            if failure is None:
+                raise
+            raise click.ClickException(visible(failure.message)) from exc
 
 
 @click.group(cls=EntraKriGroup)

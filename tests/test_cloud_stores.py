@@ -71,13 +71,12 @@ def test_gcs_is_read_through_the_json_api_filesystem_only(gcs_stub):
 def test_a_create_only_write_asks_gcs_for_generation_0_and_a_second_is_refused(gcs_stub, write):
     root = open_root("gs://bkt/fleet")
     manifest = root.path / "manifest.json"
-    fs = root.storage.fs
 
     def create(data: bytes) -> None:
         if write == "create_only":
-            fs.pipe_file(manifest.key, data, mode="create")
+            root.storage.create_only(manifest, data)
         else:
-            with fs.open(manifest.key, "xb") as out:
+            with root.storage.open_write(manifest) as out:
                 out.write(data)
 
     create(b"first")

@@ -1,0 +1,57 @@
+"""An object store's refusal is one paragraph naming the request and the fix, with no
+traceback and no credential (docs/object-storage.md, "Azure Blob Storage")."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from gcsfs.retry import HttpError
+
+from entra_kri.cli import cli
+from entra_kri.snapshot.store_errors import store_error
+from tests.azurite import AZURITE_KEY, connection_string
+from tests.conftest import DEMO_CASSETTE
+
+WRONG_KEY = "A" * 86 + "=="
+
+
+def capture_to(root_text: str):
+    return CliRunner().invoke(cli, ["snapshot", "--replay", str(DEMO_CASSETTE), "--out",
+                                    root_text], env={"ENTRA_KRI_CLIENT_SECRET": ""})
+
+
+def test_capture_with_a_wrong_account_key_is_one_paragraph_naming_the_request_and_fix(
+        azure_root, monkeypatch, azurite_endpoint):
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
+                       connection_string(azurite_endpoint).replace(AZURITE_KEY, WRONG_KEY))
+    result = capture_to(azure_root)
+    assert result.exit_code == 1, result.output
+    assert "HTTP 403 (AuthorizationFailure)" in result.output
+    container = azure_root.removeprefix("az://").split("/")[0]
+    assert f"{azurite_endpoint}/{container}/" in result.output
+    assert "account key or SAS token" in result.output
+    assert WRONG_KEY not in result.output and "Traceback" not in result.output
+
+
+def test_capture_to_a_missing_container_is_one_paragraph_and_exit_1(azure_root):
+    result = capture_to("az://no-such-container/snapshots")
+    assert result.exit_code == 1, result.output
+    assert "HTTP 404 (ContainerNotFound)" in result.output
+    assert "create the container" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unreachable_endpoint_is_named_as_such():
+    refused_connection = type("ServiceRequestError", (Exception,), {"__module__": "azure.core"
+                                                                    ".exceptions"})
+    refusal = store_error(refused_connection("Cannot connect to host 127.0.0.1:1"))
+    assert refusal is not None and "could not be reached" in refusal.cause
+
+
+def test_other_exceptions_are_left_alone():
+    assert store_error(ValueError("x")) is None
+
+
+def test_a_gcs_refusal_names_the_status_and_the_credentials_fix():
+    refusal = store_error(HttpError({"code": 401, "message": "Invalid Credentials"}))
+    assert refusal is not None and "HTTP 401" in refusal.cause
+    assert "application-default login" in refusal.fix
