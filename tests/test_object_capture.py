@@ -19,6 +19,7 @@ from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
 from entra_kri.snapshot.roots import open_root
 from entra_kri.snapshot.tree import snapshot_dirs
 from entra_kri.snapshot.validate import check_snapshot, open_snapshot
+from fake_graph import allow_loopback
 from tests.conftest import NOW, connection_to
 from tests.object_store import store
 
@@ -151,3 +152,31 @@ def test_config_check_probes_an_object_store_root_and_leaves_nothing(object_root
     assert f"root {object_root} (writable)" in result.stdout
     root = open_root(object_root)
     assert root.storage.entry(root.path) is None  # the probe object was removed
+
+
+@allow_loopback
+def test_run_captures_into_an_object_store_root_and_keeps_its_records_there(
+        fake, demo_tenant, s3_root, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from entra_kri.cli import cli
+    config = tmp_path / "entra-kri.toml"
+    config.write_text(f'root = "{s3_root}"\n[tenants.demo]\n'
+                      f'tenant_id = "{demo_tenant.tenant_id}"\n'
+                      f'client_id = "{demo_tenant.client_id}"\n'
+                      f'graph_url = "{fake.graph_url}"\nlogin_url = "{fake.login_url}"\n'
+                      f'ca_bundle = "{fake.ca_bundle}"\nsecret_env = "SECRET_DEMO"\n')
+    env = {"SECRET_DEMO": demo_tenant.client_secret, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = CliRunner().invoke(cli, ["run", "--tenant", "demo", "--config", str(config)],
+                                env=env)
+    assert result.exit_code == 0, result.output
+    records = json.loads(CliRunner().invoke(cli, ["runs", s3_root, "--format", "json"]).stdout)
+    assert [(r["tenant"], r["outcome"]) for r in records] == [("demo", "ok")]
+    root = open_root(s3_root)
+    tenant_dir = root.path / demo_tenant.tenant_id
+    run_id = records[0]["run_id"]
+    assert root.storage.list_dir(tenant_dir / "runs") == [f"{run_id}.1.json", f"{run_id}.2.json"]
+    assert root.storage.entry(tenant_dir / ".lock") is None  # the lease was released
+    open_snapshot(tenant_dir / records[0]["snapshot_id"], root.storage)
