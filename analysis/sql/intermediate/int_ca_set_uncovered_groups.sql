@@ -26,60 +26,60 @@ uncovered as (
         on x.context_id = u.context_id
 ),
 
+-- One merge per dimension, flow first and application last (the order decides the
+-- groups): the rows that differ in that dimension only become one, its classes joined.
 by_flow as (
-    select
-        set_key, application, client_app, platform, location, user_risk, sign_in_risk,
-        list_sort(list_distinct(flatten(list(flow)))) as flow
+    select * exclude (flow), list_sort(list_distinct(flatten(list(flow)))) as flow
     from uncovered
-    group by set_key, application, client_app, platform, location, user_risk, sign_in_risk
+    group by all
 ),
 
 by_sign_in_risk as (
-    select
-        set_key, application, client_app, platform, location, user_risk, flow,
+    select * exclude (sign_in_risk),
         list_sort(list_distinct(flatten(list(sign_in_risk)))) as sign_in_risk
     from by_flow
-    group by set_key, application, client_app, platform, location, user_risk, flow
+    group by all
 ),
 
 by_user_risk as (
-    select
-        set_key, application, client_app, platform, location, sign_in_risk, flow,
-        list_sort(list_distinct(flatten(list(user_risk)))) as user_risk
+    select * exclude (user_risk), list_sort(list_distinct(flatten(list(user_risk)))) as user_risk
     from by_sign_in_risk
-    group by set_key, application, client_app, platform, location, sign_in_risk, flow
+    group by all
 ),
 
 by_location as (
-    select
-        set_key, application, client_app, platform, user_risk, sign_in_risk, flow,
-        list_sort(list_distinct(flatten(list(location)))) as location
+    select * exclude (location), list_sort(list_distinct(flatten(list(location)))) as location
     from by_user_risk
-    group by set_key, application, client_app, platform, user_risk, sign_in_risk, flow
+    group by all
 ),
 
 by_platform as (
-    select
-        set_key, application, client_app, location, user_risk, sign_in_risk, flow,
-        list_sort(list_distinct(flatten(list(platform)))) as platform
+    select * exclude (platform), list_sort(list_distinct(flatten(list(platform)))) as platform
     from by_location
-    group by set_key, application, client_app, location, user_risk, sign_in_risk, flow
+    group by all
 ),
 
 by_client_app as (
-    select
-        set_key, application, platform, location, user_risk, sign_in_risk, flow,
+    select * exclude (client_app),
         list_sort(list_distinct(flatten(list(client_app)))) as client_app
     from by_platform
-    group by set_key, application, platform, location, user_risk, sign_in_risk, flow
+    group by all
 ),
 
 boxes as (
-    select
-        set_key, client_app, platform, location, user_risk, sign_in_risk, flow,
-        list_sort(list_distinct(flatten(list(application)))) as application
-    from by_client_app
-    group by set_key, client_app, platform, location, user_risk, sign_in_risk, flow
+    select row_number() over () as box_id, *
+    from (
+        select * exclude (application),
+            list_sort(list_distinct(flatten(list(application)))) as application
+        from by_client_app
+        group by all
+    )
+),
+
+box_dimensions as (
+    unpivot boxes
+    on application, client_app, platform, location, user_risk, sign_in_risk, flow
+    into name dimension value class_ids
 ),
 
 dimensions as (
@@ -91,74 +91,53 @@ dimensions as (
     group by dimension
 ),
 
-lookup as (
+labels (dimension, label, position) as (
+    values
+        ('application', 'app', 1),
+        ('client_app', 'client app', 2),
+        ('platform', 'platform', 3),
+        ('location', 'location', 4),
+        ('user_risk', 'user risk', 5),
+        ('sign_in_risk', 'sign-in risk', 6),
+        ('flow', 'flow', 7)
+),
+
+judged as (
     select
-        max(class_values) filter (where dimension = 'application') as application,
-        max(class_count) filter (where dimension = 'application') as application_count,
-        max(class_values) filter (where dimension = 'client_app') as client_app,
-        max(class_count) filter (where dimension = 'client_app') as client_app_count,
-        max(class_values) filter (where dimension = 'platform') as platform,
-        max(class_count) filter (where dimension = 'platform') as platform_count,
-        max(class_values) filter (where dimension = 'location') as location,
-        max(class_count) filter (where dimension = 'location') as location_count,
-        max(class_values) filter (where dimension = 'user_risk') as user_risk,
-        max(class_count) filter (where dimension = 'user_risk') as user_risk_count,
-        max(class_values) filter (where dimension = 'sign_in_risk') as sign_in_risk,
-        max(class_count) filter (where dimension = 'sign_in_risk') as sign_in_risk_count,
-        max(class_values) filter (where dimension = 'flow') as flow,
-        max(class_count) filter (where dimension = 'flow') as flow_count
-    from dimensions
+        b.box_id,
+        b.set_key,
+        b.dimension,
+        l.label,
+        l.position,
+        len(b.class_ids) = d.class_count as is_any,
+        bool_and(len(b.class_ids) = d.class_count)
+            filter (where b.dimension in ('user_risk', 'sign_in_risk'))
+            over (partition by b.box_id) as any_risk,
+        array_to_string(list_transform(list_sort(flatten(
+            list_transform(b.class_ids, lambda c: d.class_values[c]))), lambda e: e.value), ' or ')
+            as class_text
+    from box_dimensions as b
+    inner join dimensions as d
+        on d.dimension = b.dimension
+    inner join labels as l
+        on l.dimension = b.dimension
 ),
 
 worded as (
     select
-        b.set_key,
+        box_id,
+        set_key,
+        position,
         case
-            when len(b.application) = k.application_count then 'any app'
-            else 'app ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.application, lambda c: k.application[c]))), lambda e: e.value), ' or ')
-        end as application,
-        case
-            when len(b.client_app) = k.client_app_count then 'any client app'
-            else 'client app ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.client_app, lambda c: k.client_app[c]))), lambda e: e.value), ' or ')
-        end as client_app,
-        case
-            when len(b.platform) = k.platform_count then 'any platform'
-            else 'platform ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.platform, lambda c: k.platform[c]))), lambda e: e.value), ' or ')
-        end as platform,
-        case
-            when len(b.location) = k.location_count then 'any location'
-            else 'location ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.location, lambda c: k.location[c]))), lambda e: e.value), ' or ')
-        end as location,
-        len(b.user_risk) = k.user_risk_count and len(b.sign_in_risk) = k.sign_in_risk_count
-            as any_risk,
-        case
-            when len(b.user_risk) = k.user_risk_count then 'any user risk'
-            else 'user risk ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.user_risk, lambda c: k.user_risk[c]))), lambda e: e.value), ' or ')
-        end as user_risk,
-        case
-            when len(b.sign_in_risk) = k.sign_in_risk_count then 'any sign-in risk'
-            else 'sign-in risk ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.sign_in_risk, lambda c: k.sign_in_risk[c]))), lambda e: e.value), ' or ')
-        end as sign_in_risk,
-        case
-            when len(b.flow) = k.flow_count then 'any flow'
-            else 'flow ' || array_to_string(list_transform(list_sort(flatten(
-                list_transform(b.flow, lambda c: k.flow[c]))), lambda e: e.value), ' or ')
-        end as flow
-    from boxes as b
-    cross join lookup as k
+            when any_risk and dimension = 'user_risk' then 'any risk'
+            when any_risk and dimension = 'sign_in_risk' then null
+            when is_any and dimension in ('application', 'flow') then null
+            when is_any then 'any ' || label
+            else label || ' ' || class_text
+        end as words
+    from judged
 )
 
-select
-    set_key,
-    concat_ws('; ',
-        case when application <> 'any app' then application end,
-        client_app, platform, location,
-        case when any_risk then 'any risk' else user_risk || '; ' || sign_in_risk end,
-        case when flow <> 'any flow' then flow end) as uncovered
+select set_key, string_agg(words, '; ' order by position) as uncovered
 from worded
+group by box_id, set_key
