@@ -88,7 +88,8 @@ def test_empty_snapshot_gives_every_view_its_shape(tmp_path):
     # The sign-in contexts exist without policies: the fixed domains, one class each.
     expected = {"stg_manifest": 1, "stg_collections": 12, "int_source_refusals": 5,
                 "int_kri_duplicate_warnings": 8, "int_ca_context_values": 24,
-                "int_ca_context_classes": 7, "int_ca_contexts": 1}
+                "int_ca_context_classes": 7, "int_ca_contexts": 1,
+                "int_ca_dimensions": 7}
     views += [(name,) for name in sorted(deferred_relations())]
     assert len(views) > 20
     for (view,) in views:

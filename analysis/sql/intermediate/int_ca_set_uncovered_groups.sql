@@ -5,7 +5,8 @@
 -- maximal group"). Merging is greedy, one dimension at a time (contexts that differ in
 -- that dimension only become one group), so the groups are disjoint and together
 -- exactly the uncovered contexts.
--- Inputs: int_ca_set_uncovered_contexts, int_ca_contexts, int_ca_context_classes.
+-- Inputs: int_ca_set_uncovered_contexts, int_ca_contexts, int_ca_context_classes,
+-- int_ca_dimensions.
 -- Output: set_key and the group as one line: each dimension as "any <dimension>" or
 -- "<dimension> <value> or <value>", user and sign-in risk together as "any risk" when
 -- both are any; application and authentication flow are named only when not any, as
@@ -91,17 +92,6 @@ dimensions as (
     group by dimension
 ),
 
-labels (dimension, label, position) as (
-    values
-        ('application', 'app', 1),
-        ('client_app', 'client app', 2),
-        ('platform', 'platform', 3),
-        ('location', 'location', 4),
-        ('user_risk', 'user risk', 5),
-        ('sign_in_risk', 'sign-in risk', 6),
-        ('flow', 'flow', 7)
-),
-
 judged as (
     select
         b.box_id,
@@ -119,7 +109,7 @@ judged as (
     from box_dimensions as b
     inner join dimensions as d
         on d.dimension = b.dimension
-    inner join labels as l
+    inner join int_ca_dimensions as l
         on l.dimension = b.dimension
 ),
 
