@@ -35,6 +35,11 @@ NAMED_LOCATIONS = [
     {"@odata.type": "#microsoft.graph.countryNamedLocation", "id": "loc-country",
      "displayName": "Country", "countriesAndRegions": ["KP"]},
 ]
+# What the oracle knows of the directory: no groups or roles, every strength readable,
+# the trust of the named locations read (loc-unread is not among them).
+DIRECTORY = Directory(readable_groups={}, roles_by_user={}, strengths={},
+                      strengths_readable=True,
+                      location_trust={k: v for k, v in LOCATIONS.items() if v is not None})
 GRANTS = [grant(["mfa"]), grant(["block"]), grant(["compliantDevice"]),
           grant(["mfa", "compliantDevice"]), grant(["mfa", "compliantDevice"], operator="AND"),
           grant([], strength=BUILT_IN_STRENGTHS[0])]
@@ -121,12 +126,9 @@ def test_sql_and_oracle_agree_on_a_generated_policy_set(tmp_path: Path, seed: in
     (explanation,) = explain(build_snapshot(
         tmp_path, users=members, ca_policies=policies,
         authentication_strengths=BUILT_IN_STRENGTHS, named_locations=NAMED_LOCATIONS), [SLUG])
-    directory = Directory(readable_groups={}, roles_by_user={}, strengths={},
-                          strengths_readable=True,
-                          location_trust={k: v for k, v in LOCATIONS.items() if v is not None})
-    uncovered = {u["id"] for u in members if not is_covered(u, policies, directory)}
+    uncovered = {u["id"] for u in members if not is_covered(u, policies, DIRECTORY)}
     if_enforced = {u["id"] for u in members if u["id"] in uncovered and is_covered(
-        u, policies, directory, states=("enabled", "enabledForReportingButNotEnforced"))}
+        u, policies, DIRECTORY, states=("enabled", "enabledForReportingButNotEnforced"))}
     rows = {r["id"]: r for r in explanation.rows}
     assert set(rows) == uncovered
     assert {u for u, r in rows.items() if r["covered_if_enforced"]} == if_enforced
@@ -134,15 +136,12 @@ def test_sql_and_oracle_agree_on_a_generated_policy_set(tmp_path: Path, seed: in
 
 def test_the_generator_draws_both_answers_and_combinations() -> None:
     """Covered and uncovered users, and users only a combination of policies covers."""
-    directory = Directory(readable_groups={}, roles_by_user={}, strengths={},
-                          strengths_readable=True,
-                          location_trust={k: v for k, v in LOCATIONS.items() if v is not None})
     answers, combined = set(), 0
     for seed in SEEDS:
         policies = _policies(seed)
         for u in map(user, USERS):
-            covered = is_covered(u, policies, directory)
+            covered = is_covered(u, policies, DIRECTORY)
             answers.add(covered)
-            combined += covered and not any(is_covered(u, [p], directory) for p in policies)
+            combined += covered and not any(is_covered(u, [p], DIRECTORY) for p in policies)
     assert answers == {True, False}
     assert combined >= 5
