@@ -218,6 +218,23 @@ def test_other_location_open_beside_all_trusted_says_why(rows: dict[str, Json]) 
     assert "MFA trusted IPs (legacy MFA settings) are not readable through Graph" in reason
 
 
+def test_a_location_named_like_other_location_adds_no_trusted_ips_note(tmp_path: Path) -> None:
+    """explain's reason: the trusted-IPs note is for the context 'other location' left
+    open, not for a named location whose display name holds those words."""
+    branch = {"@odata.type": "#microsoft.graph.ipNamedLocation", "id": "loc-branch",
+              "displayName": "Branch other location", "isTrusted": False, "ipRanges": []}
+    policies = [ca_policy("outside", **locations(["All"], ["AllTrusted"],
+                                                 conditions={"clientAppTypes": ["browser"]})),
+                ca_policy("rest", **locations(["All"], ["loc-branch"]))]
+    (explanation,) = explain(build_snapshot(tmp_path, users=[user("a")], ca_policies=policies,
+                                            named_locations=[branch]), [SLUG])
+    (row,) = explanation.rows
+    assert row["uncovered"] == ["client app mobileAppsAndDesktopClients or exchangeActiveSync "
+                                "or other; any platform; location Branch other location; "
+                                "any risk"]
+    assert row["reason"] == "no enabled policy requires MFA or blocks in every sign-in context"
+
+
 def test_candidates_say_where_an_enabled_policy_applies(rows: dict[str, Json]) -> None:
     row = rows["u-block_only_exchange"]
     assert row["policies"] == [

@@ -2,7 +2,8 @@
 -- Grain: one row per profile (int_ca_user_profiles) whose members explain lists: left
 -- uncovered in some sign-in context, or every profile when the policies were refused.
 -- Inputs: int_source_refusals, int_ca_profile_sets, int_ca_set_coverage,
--- int_ca_set_uncovered_groups, int_ca_profile_policy_evaluations, int_ca_coverage_policies,
+-- int_ca_set_uncovered_groups, int_ca_set_uncovered_contexts, int_ca_contexts,
+-- int_ca_context_classes, int_ca_profile_policy_evaluations, int_ca_coverage_policies,
 -- int_ca_policy_list_items.
 -- Rule (docs/ca-resolver.md, "explain"): the uncovered contexts, one line per group;
 -- for each candidate policy (it includes the user, or the snapshot cannot tell) why it
@@ -37,10 +38,22 @@ explained as (
 groups as (
     select
         set_key,
-        list(uncovered order by uncovered) as uncovered,
-        bool_or(uncovered like '%other location%') as other_location_open
+        list(uncovered order by uncovered) as uncovered
     from int_ca_set_uncovered_groups
     group by set_key
+),
+
+-- the sets left uncovered in a context whose location is 'other location' (by its key:
+-- a named location's display name may hold the same words)
+other_location_open as (
+    select distinct u.set_key
+    from int_ca_set_uncovered_contexts as u
+    inner join int_ca_contexts as x
+        on x.context_id = u.context_id
+    inner join int_ca_context_classes as k
+        on k.dimension = 'location'
+        and k.class_id = x.location
+    where list_contains(k.class_value_keys, 'other location')
 ),
 
 excludes_all_trusted as (
@@ -93,7 +106,7 @@ select
         else 'no enabled policy requires MFA or blocks in every sign-in context'
     end
     || case
-        when not refusal.is_refused and g.other_location_open and c.excludes_trusted
+        when not refusal.is_refused and o.set_key is not null and c.excludes_trusted
             then '; other location counts as possibly trusted: MFA trusted IPs (legacy '
             || 'MFA settings) are not readable through Graph'
         else ''
@@ -114,3 +127,5 @@ left join candidates as c
     on c.profile_key = m.profile_key
 left join if_enforced as f
     on f.set_key = m.set_key
+left join other_location_open as o
+    on o.set_key = m.set_key
