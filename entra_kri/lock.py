@@ -7,7 +7,7 @@ The lock holds the holder's pid, host, start time and a random token. Two parts:
   lock exists), `read` (the lock's content, age and identity), `remove_if`
   (remove the lock only while it is still the one that was read, and only once)
   and `renew` (rewrite it only while it is still the one that was read).
-  `LockFileStore` is a file on a local disk; `entra_kri.lease.S3Lease` an
+  `LockFileStore` is a file on a local disk; `entra_kri.lease.Lease` an
   object in an object store, a lease that records when it expires
   (docs/object-storage.md, "The tenant lease").
 - `hold` is the policy: a lease is stale once its expiry has passed, and only
@@ -221,6 +221,9 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
         if held.state is None or not store.remove_if(held.state):
             log.warning("The lock %s is no longer ours (removed or replaced while we held "
                         "it): left as it is.", store.where)
+            # A lease changes under its holder only once it has expired (its renewals may
+            # all have failed): another run may have written meanwhile.
+            held.lost = held.lost or renewing is not None
     if held.lost:
         raise LockedError(
             f"The lease {store.where} expired while this run held it (it could not be "
@@ -252,7 +255,7 @@ class _Renewal:
         while held.state is not None and not self._stopped.wait(store.renew_every):
             try:
                 renewed = store.renew(held.state, holder)
-            except Exception as exc:  # unreachable for now (any library's error): try again
+            except Exception as exc:  # any library's error (botocore's are not OSError)
                 log.warning("The lease %s could not be renewed (%s); trying again in %.0f "
                             "seconds.", store.where, type(exc).__name__, store.renew_every)
                 continue

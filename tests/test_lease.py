@@ -182,6 +182,23 @@ def test_a_lease_lost_while_held_fails_the_run_and_leaves_the_new_holder_alone(t
     assert _lease(tenant)["host"] == "elsewhere"
 
 
+def test_a_lease_found_replaced_at_release_fails_the_run_even_if_no_renewal_noticed(
+        s3_tenant, caplog):
+    """docs/object-storage.md, "The tenant lease": a holder whose renewals all failed
+    learns only on release that another run took the lease over: the run still fails."""
+    storage, path = s3_tenant
+    lease = lease_store(storage, path / LOCK_FILE)
+
+    def unreachable(seen, holder):
+        raise RuntimeError("endpoint unreachable")
+
+    lease.renew = unreachable
+    with pytest.raises(LockedError) as lost, hold(lease):
+        _put_lease(s3_tenant, datetime.now(UTC) + timedelta(minutes=5))  # taken over meanwhile
+    assert "expired while this run held it" in lost.value.message
+    assert _lease(s3_tenant)["host"] == "elsewhere"
+
+
 def test_a_store_without_conditional_writes_is_refused_before_capturing():
     bucket = ObjectStorage(fsspec.filesystem("memory"), "gs")
     with pytest.raises(ConfigurationError) as refused:
