@@ -132,37 +132,39 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stale_because(state: LockState, host: str) -> str | None:
-    """Why the lock may be taken over, or None while its holder may still be running."""
+def _stale_because(state: LockState, host: str, lease: bool) -> str | None:
+    """Why the lock may be taken over, or None while its holder may still be running.
+    A `lease` is judged by its expiry alone, a lock file by its process."""
     holder = state.holder
-    if holder is not None and "expires" in holder:
-        expires = _expiry(holder)
-        if expires is not None and datetime.now(UTC) < expires:
-            return None
-        return (f"its lease expired at {holder['expires']} (its holder, pid "
-                f"{holder.get('pid', '?')} on {holder.get('host', '?')}, stopped renewing it)")
-    if holder is None or not isinstance(holder.get("pid"), int):
+    if holder is None or not (lease or isinstance(holder.get("pid"), int)):
         if state.age_seconds > UNREADABLE_STALE_AFTER:
             return (f"it is empty or unreadable and {state.age_seconds / 60:.0f} minutes old "
                     "(a run interrupted while writing it)")
         return None
+    if lease:
+        expires = _expiry(holder)
+        if expires is not None and datetime.now(UTC) < expires:
+            return None
+        when = "has no valid expiry" if expires is None else f"expired at {holder['expires']}"
+        return (f"its lease {when} (its holder, pid {holder.get('pid', '?')} on "
+                f"{holder.get('host', '?')}, stopped renewing it)")
     if holder.get("host") == host and not _alive(holder["pid"]):
         return f"process {holder['pid']} (started {holder.get('started', '?')}) is gone"
     return None
 
 
 def _expiry(holder: Mapping[str, Any]) -> datetime | None:
-    """When a lease expires; None if its `expires` is not a UTC time (then it is stale)."""
+    """When a lease expires; None if its `expires` is missing or not a UTC time."""
     try:
-        return datetime.strptime(str(holder["expires"]), "%Y-%m-%dT%H:%M:%SZ").replace(
+        return datetime.strptime(str(holder.get("expires")), "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=UTC)
     except ValueError:
         return None
 
 
-def _locked(path: str, state: LockState) -> LockedError:
+def _locked(path: str, state: LockState, lease: bool) -> LockedError:
     holder = state.holder
-    if holder is not None and "expires" in holder:
+    if holder is not None and lease:
         return LockedError(
             f"Another run holds the lease {path} (pid {holder.get('pid', '?')} on "
             f"{holder.get('host', '?')}, started {holder.get('started', '?')}, renewed "
@@ -188,7 +190,7 @@ def _locked(path: str, state: LockState) -> LockedError:
 @contextmanager
 def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
     """Hold the lock in `store` for the block; LockedError if a live run holds it."""
-    host = socket.gethostname()
+    host, lease = socket.gethostname(), store.renew_every is not None
     me = {"pid": os.getpid(), "host": host, "token": uuid.uuid4().hex,
           "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
     for _attempt in range(attempts):
@@ -197,13 +199,13 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
         state = store.read()
         if state is None:
             continue  # released meanwhile: try again
-        reason = _stale_because(state, host)
+        reason = _stale_because(state, host, lease)
         if reason is None:
-            raise _locked(store.where, state)
+            raise _locked(store.where, state, lease)
         if store.remove_if(state):
             log.warning("Taking over the lock %s: %s.", store.where, reason)
     else:
-        guards = ("" if store.renew_every else
+        guards = ("" if lease else
                   f" and any {PurePath(store.where).name}.takeover-* file beside it")
         raise LockedError(
             f"The lock {store.where} could not be taken after {attempts} attempts: other "
@@ -212,7 +214,7 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
             f"{store.where}{guards}.",
         )
     held = _Held(store.read())
-    renewing = _Renewal(store, held, me) if store.renew_every else None
+    renewing = _Renewal(store, held, me) if lease else None
     try:
         yield
     finally:
@@ -223,7 +225,7 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
                         "it): left as it is.", store.where)
             # A lease changes under its holder only once it has expired (its renewals may
             # all have failed): another run may have written meanwhile.
-            held.lost = held.lost or renewing is not None
+            held.lost = held.lost or lease
     if held.lost:
         raise LockedError(
             f"The lease {store.where} expired while this run held it (it could not be "

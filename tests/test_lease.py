@@ -108,6 +108,15 @@ def test_a_lease_with_an_unreadable_expiry_is_taken_over(tenant):
         assert _lease(tenant)["expires"] != "soon"
 
 
+def test_a_lease_without_an_expiry_is_taken_over_whatever_pid_it_names(s3_tenant):
+    """docs/object-storage.md, "The tenant lease": a lease is judged by its expiry alone,
+    never by a pid and host as a local lock file is; one with no `expires` is stale."""
+    storage, path = s3_tenant
+    storage.fs.pipe_file((path / LOCK_FILE).key, b'{"pid": 4242, "host": "elsewhere"}')
+    with tenant_lock(path, storage):
+        assert "expires" in _lease(s3_tenant)
+
+
 @pytest.fixture
 def atomic_moto(monkeypatch):
     """moto checks If-Match / If-None-Match, then writes, in two steps; S3 does both at

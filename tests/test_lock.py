@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -137,3 +138,12 @@ def test_two_processes_taking_over_a_stale_lock_never_both_hold_it(tmp_path, mon
         assert most[0] == 1, f"trial {trial}: {most[0]} contenders held the lock at once"
         assert won[0] >= 1
         assert not (directory / LOCK_FILE).exists()
+
+
+def test_a_local_lock_file_is_judged_by_its_process_even_if_it_holds_an_expires(tmp_path):
+    """docs/operations.md, "The tenant lock": a lock file on a local disk is stale when its
+    process is gone, whatever else it holds."""
+    (tmp_path / LOCK_FILE).write_text(json.dumps(
+        {"pid": 2**22 + 12345, "host": socket.gethostname(), "expires": "2999-01-01T00:00:00Z"}))
+    with tenant_lock(tmp_path):
+        assert "expires" not in json.loads((tmp_path / LOCK_FILE).read_text())
