@@ -16,12 +16,12 @@ from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.config import Config, TenantSettings, load_config
 from entra_kri.errors import ConfigurationError, EntraKriError
 from entra_kri.lock import LockedError, tenant_lock
-from entra_kri.options import CONFIG_LOOKUP, config_option, format_option
+from entra_kri.options import CONFIG_LOOKUP, ROOT, config_option, format_option
 from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
 from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
-from entra_kri.snapshot.roots import Root, open_root
+from entra_kri.snapshot.roots import open_root, storage_of
 from entra_kri.snapshot.storage import Storage
 from entra_kri.snapshot.tree import tenant_dirs
 from entra_kri.snapshot.validate import open_snapshot
@@ -156,13 +156,12 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
 
 
 @click.command()
-@click.argument("root_text", metavar="ROOT")
+@click.argument("root", type=ROOT)
 @format_option("table", "json")
 @click.option("--last", type=click.IntRange(min=1), help="Only the last N runs.")
-def runs(root_text: str, fmt: str, last: int | None) -> None:
+def runs(root: PurePath, fmt: str, last: int | None) -> None:
     """List the recorded runs under ROOT: when, outcome, rows, retries, 429s, warnings."""
-    root = existing_root(root_text)
-    history = read_runs(root.path, root.storage)
+    history = read_runs(root, storage_of(root))
     history = history[-last:] if last else history
     if fmt == "json":
         click.echo(json.dumps(history, indent=2))
@@ -178,7 +177,7 @@ def runs(root_text: str, fmt: str, last: int | None) -> None:
 
 
 @click.command(name="prune")
-@click.argument("root_text", metavar="ROOT")
+@click.argument("root", type=ROOT)
 @config_option(help="Configuration file whose retention_days is respected (default: "
                     f"{CONFIG_LOOKUP}).")
 @click.option("--keep-daily", type=click.IntRange(min=0), required=True,
@@ -186,56 +185,43 @@ def runs(root_text: str, fmt: str, last: int | None) -> None:
 @click.option("--keep-monthly", type=click.IntRange(min=0), default=0, show_default=True,
               help="Keep the newest snapshot of each of the last M months that have one.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-def prune_command(root_text: str, config_path: Path | None, keep_daily: int,
+def prune_command(root: PurePath, config_path: Path | None, keep_daily: int,
                   keep_monthly: int, dry_run: bool) -> None:
     """Remove old snapshots, recording each by hash so `verify`'s chain stays intact; never
     one still under retention (the configuration's retention_days, or the store's lock)."""
-    retention = load_config(config_path).retention
-    root = existing_root(root_text)
-    for tenant_dir in tenant_dirs(root.path, root.storage):
-        with tenant_lock(tenant_dir, root.storage):
-            plan = plan_prune(tenant_dir, keep_daily, keep_monthly, retention,
-                              storage=root.storage)
+    retention, storage = load_config(config_path).retention, storage_of(root)
+    for tenant_dir in tenant_dirs(root, storage):
+        with tenant_lock(tenant_dir, storage):
+            plan = plan_prune(tenant_dir, keep_daily, keep_monthly, retention, storage=storage)
             for path, reason in plan.retained.items():
                 click.echo(visible(f"kept {path}: {reason}"))
             for path in plan.prune:
                 click.echo(visible(f"{'would prune' if dry_run else 'pruned'} {path}"))
             if not dry_run:
-                prune(tenant_dir, plan, root.storage)
+                prune(tenant_dir, plan, storage)
             retained = f" ({len(plan.retained)} under retention)" if plan.retained else ""
             click.echo(f"{tenant_dir.name}: kept {len(plan.keep)}{retained}, "
                        f"{'would prune' if dry_run else 'pruned'} {len(plan.prune)}")
 
 
 @click.command()
-@click.argument("root_text", metavar="ROOT")
+@click.argument("root", type=ROOT)
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-def gc(root_text: str, dry_run: bool) -> None:
+def gc(root: PurePath, dry_run: bool) -> None:
     """Remove what killed captures left under ROOT: files without a manifest, unfinished uploads."""
-    root = existing_root(root_text)
-    verb = "would remove" if dry_run else "removed"
-    for tenant_dir in tenant_dirs(root.path, root.storage):
+    verb, storage = "would remove" if dry_run else "removed", storage_of(root)
+    for tenant_dir in tenant_dirs(root, storage):
         try:
-            with tenant_lock(tenant_dir, root.storage):
-                leftovers = find_leftovers(tenant_dir, root.storage)
+            with tenant_lock(tenant_dir, storage):
+                leftovers = find_leftovers(tenant_dir, storage)
                 for leftover in leftovers:
                     if not dry_run:
-                        remove_leftover(leftover, root.storage)
+                        remove_leftover(leftover, storage)
                     click.echo(visible(f"{verb} {leftover.what} {leftover.path}"))
         except LockedError as exc:
             log.warning("tenant %s skipped: %s", tenant_dir.name, exc.message)
             continue
         click.echo(f"{tenant_dir.name}: {verb} {len(leftovers)}")
-
-
-def existing_root(text: str) -> Root:
-    """The snapshot root `text` names; ConfigurationError if there is nothing there."""
-    root = open_root(text)
-    found = root.storage.entry(root.path)
-    if found is None or found.kind != "directory":
-        raise ConfigurationError(f"There is no snapshot root at {text}.",
-                                 "Give the ROOT that `snapshot --out` or `run` wrote to.")
-    return root
 
 
 def register(group: click.Group) -> None:
