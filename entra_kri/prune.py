@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -103,7 +104,9 @@ def prune(tenant_dir: PurePath, plan: PrunePlan, storage: Storage = LOCAL) -> No
                 out.write(line)
             shutil.rmtree(path)
             continue
-        storage.create_only(tenant_dir / PRUNED_DIR / f"{path.name}.json", line.encode())
+        # Already there if a prune stopped after recording it: recorded once is enough.
+        with suppress(FileExistsError):
+            storage.create_only(tenant_dir / PRUNED_DIR / f"{path.name}.json", line.encode())
         # The manifest first: the snapshot is gone at once, never a snapshot missing files.
         storage.remove(path / MANIFEST_FILE)
         for name in storage.list_dir(path):

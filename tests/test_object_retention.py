@@ -154,3 +154,32 @@ def test_config_check_names_the_retention_and_leaves_no_locked_probe(tmp_path, l
         head = root.storage.fs.call_s3("head_object", Bucket=bucket, Key=version["Key"],
                                        VersionId=version["VersionId"])
         assert "ObjectLockMode" not in head
+
+
+def test_prune_interrupted_after_recording_a_snapshot_finishes_when_run_again(tmp_path,
+                                                                              s3_root,
+                                                                              monkeypatch):
+    """docs/object-storage.md, "Retention (S3 Object Lock)": on an object root prune records
+    a snapshot under pruned/ before removing it; a prune stopped between the two finds the
+    record already there when run again, keeps it and removes the snapshot."""
+    snapshots = build_series(tmp_path / "local", days=2)
+    upload(tmp_path / "local", s3_root)
+    root = open_root(s3_root)
+    tenant_dir, oldest = root.path / TENANT_ID, snapshots[0].name
+
+    def stopped(self, path):
+        raise OSError("the store stopped answering")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ObjectStorage, "remove", stopped)
+        interrupted = CliRunner().invoke(cli, ["prune", s3_root, "--keep-daily", "1"])
+    assert interrupted.exit_code != 0
+    assert root.storage.list_dir(tenant_dir / "pruned") == [f"{oldest}.json"]
+
+    result = CliRunner().invoke(cli, ["prune", s3_root, "--keep-daily", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert f"pruned {tenant_dir / oldest}" in result.stdout
+    assert root.storage.entry(tenant_dir / oldest / MANIFEST_FILE) is None
+    assert root.storage.list_dir(tenant_dir / "pruned") == [f"{oldest}.json"]
+    assert verify_tenant(tenant_dir, root.storage).all_problems == []
