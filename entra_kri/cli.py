@@ -23,13 +23,12 @@ from entra_kri.ops_commands import register as register_ops_commands
 from entra_kri.options import RootType, config_option, connection_options, format_option
 from entra_kri.report_command import register as register_report_command
 from entra_kri.snapshot.roots import open_root
-from entra_kri.snapshot.store_errors import store_error
 from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter import cassette
 from entra_kri.snapshotter.auth import REQUIRED_PERMISSIONS
 from entra_kri.snapshotter.capture import WORKERS
 from entra_kri.snapshotter.check import NO_SNAPSHOT, PROBES, run_check
-from entra_kri.storage import StorageError, check_writable, is_storage_error, storage_error
+from entra_kri.storage import StorageError, check_writable, expected_failure
 from entra_kri.tenant_capture import connection_for, credential_source, tenant_capture
 from entra_kri.tenant_text import visible
 
@@ -47,19 +46,13 @@ class EntraKriGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EntraKriError as exc:
-            error = click.ClickException(visible(exc.message))
-            error.exit_code = exc.exit_code
-            raise error from exc
-        except OSError as exc:
-            if not is_storage_error(exc):
-                raise
-            raise click.ClickException(visible(storage_error(exc).message)) from exc
         except Exception as exc:
-            failure = store_error(exc)  # Azure's or GCS's own exceptions
+            failure = expected_failure(exc)
             if failure is None:
                 raise
-            raise click.ClickException(visible(failure.message)) from exc
+            error = click.ClickException(visible(failure.message))
+            error.exit_code = failure.exit_code
+            raise error from exc
 
 
 @click.group(cls=EntraKriGroup)

@@ -14,7 +14,7 @@ from entra_kri.analysis.compute import compute_kris
 from entra_kri.analysis.history import kri_history
 from entra_kri.analysis.thresholds import merge_thresholds
 from entra_kri.config import Config, TenantSettings, load_config
-from entra_kri.errors import ConfigurationError, EntraKriError
+from entra_kri.errors import ConfigurationError
 from entra_kri.lock import LockedError, tenant_lock
 from entra_kri.options import CONFIG_LOOKUP, ROOT, config_option, format_option
 from entra_kri.prune import plan_prune, prune
@@ -26,7 +26,7 @@ from entra_kri.snapshot.storage import Storage
 from entra_kri.snapshot.tree import tenant_dirs
 from entra_kri.snapshot.validate import open_snapshot
 from entra_kri.snapshotter.http import RequestStats
-from entra_kri.storage import is_storage_error, storage_error
+from entra_kri.storage import expected_failure, is_storage_error, storage_error
 from entra_kri.tenant_capture import tenant_capture
 from entra_kri.tenant_text import visible
 
@@ -68,15 +68,16 @@ def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunReco
                                     "degraded": k.degraded} for k in report.kris}
             kri_history(root.path, settings.tenant_id, slugs=settings.kris)
             record.outcome = "ok"
-    except EntraKriError as exc:
-        record.outcome, record.error = "failed", exc.message
-        log.error("tenant %s: %s", _named(settings.name, settings.tenant_id), exc.message)
-    except Exception as exc:  # one tenant's bug or full disk must not stop the others
-        record.outcome, record.error = "failed", f"{type(exc).__name__}: {exc}"
-        named = _named(settings.name, settings.tenant_id)
-        log.error("tenant %s: unexpected error %s (the traceback: run with --verbose)",
-                  named, record.error)
-        log.debug("tenant %s: traceback of the unexpected error", named, exc_info=True)
+    except Exception as exc:  # one tenant's failure or bug must not stop the others
+        named, failure = _named(settings.name, settings.tenant_id), expected_failure(exc)
+        if failure is not None:
+            record.outcome, record.error = "failed", failure.message
+            log.error("tenant %s: %s", named, failure.message)
+        else:
+            record.outcome, record.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.error("tenant %s: unexpected error %s (the traceback: run with --verbose)",
+                      named, record.error)
+            log.debug("tenant %s: traceback of the unexpected error", named, exc_info=True)
     except BaseException:
         record.outcome, record.error = "failed", "interrupted"
         raise

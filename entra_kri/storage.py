@@ -18,6 +18,7 @@ from pathlib import Path, PurePath
 
 from entra_kri.errors import EntraKriError
 from entra_kri.snapshot.storage import LOCAL, Storage
+from entra_kri.snapshot.store_errors import store_error
 
 # The errors a full or read-only file system gives; other OSErrors stay bugs.
 STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
@@ -30,6 +31,17 @@ class StorageError(EntraKriError):
 
 def is_storage_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS
+
+
+def expected_failure(exc: BaseException) -> EntraKriError | None:
+    """`exc` as the one-paragraph error every command gives for it: itself if it is an
+    EntraKriError, a full or read-only disk's `storage_error`, an object store's refusal
+    (`store_error`); None for anything else, which is a bug."""
+    if isinstance(exc, EntraKriError):
+        return exc
+    if isinstance(exc, OSError) and is_storage_error(exc):
+        return storage_error(exc)
+    return store_error(exc)
 
 
 def storage_error(exc: OSError, target: Path | str | None = None) -> StorageError:

@@ -201,27 +201,29 @@ def test_known_secrets_never_reach_output_or_files(two_tenants, tmp_path):
         assert not any(secret in data for secret in secrets), path
 
 
-@allow_loopback
-@pytest.mark.parametrize("error", [OSError(28, "No space left on device"),
-                                   KeyError("a bug")], ids=["disk_full", "bug"])
-def test_run_all_tries_every_tenant_after_an_unexpected_error(two_tenants, tmp_path,
-                                                              monkeypatch, error):
-    """One tenant's unexpected error is recorded with its type and message; the next
-    tenant still runs; the exit status is 1; the traceback goes to the debug log only.
-
-    The error is raised when the first tenant's history cache is opened, after its
-    snapshot was taken."""
+def _failing_history_cache(monkeypatch, tenant_id: str, error: Exception) -> None:
+    """Raise `error` when the history cache of `tenant_id` is opened (after its snapshot
+    was taken)."""
     import duckdb
 
-    config, env, demo, volume = two_tenants
     real_connect = duckdb.connect
 
-    def failing_for_demo(database=":memory:", *args, **kwargs):
-        if demo.tenant_id in str(database):
+    def failing(database=":memory:", *args, **kwargs):
+        if tenant_id in str(database):
             raise error
         return real_connect(database, *args, **kwargs)
 
-    monkeypatch.setattr(duckdb, "connect", failing_for_demo)
+    monkeypatch.setattr(duckdb, "connect", failing)
+
+
+@allow_loopback
+def test_run_all_tries_every_tenant_after_an_unexpected_error(two_tenants, tmp_path,
+                                                              monkeypatch):
+    """One tenant's unexpected error is recorded with its type and message; the next
+    tenant still runs; the exit status is 1; the traceback goes to the debug log only."""
+    config, env, demo, volume = two_tenants
+    error = KeyError("a bug")
+    _failing_history_cache(monkeypatch, demo.tenant_id, error)
     result = invoke("run", "--all", "--config", str(config), env=env)
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
@@ -233,6 +235,24 @@ def test_run_all_tries_every_tenant_after_an_unexpected_error(two_tenants, tmp_p
     assert volume_run["outcome"] == "ok"
     debug = invoke("--verbose", "run", "--tenant", "demo", "--config", str(config), env=env)
     assert debug.exit_code == 1 and "Traceback" in debug.stderr
+
+
+@allow_loopback
+def test_run_records_a_full_disk_as_its_one_paragraph_error_and_goes_on(two_tenants, tmp_path,
+                                                                       monkeypatch):
+    """docs/operations.md, "Full disks and read-only directories": a full disk is an
+    expected failure, reported in one paragraph with its fix, never as an unexpected
+    error; the next tenant still runs."""
+    config, env, demo, volume = two_tenants
+    _failing_history_cache(monkeypatch, demo.tenant_id, OSError(28, "No space left on device"))
+    result = invoke("run", "--all", "--config", str(config), env=env)
+    assert result.exit_code == 1
+    assert "unexpected error" not in result.stderr and "Free some space" in result.stderr
+    demo_run = last_run(tmp_path / "snaps" / demo.tenant_id)
+    assert demo_run["outcome"] == "failed"
+    assert "No space left on device (errno 28)" in demo_run["error"]
+    assert "Free some space" in demo_run["error"]
+    assert last_run(tmp_path / "snaps" / volume.tenant_id)["outcome"] == "ok"
 
 
 KILL_DURING_HISTORY = """
