@@ -33,7 +33,7 @@ from pathlib import PurePath
 from typing import Any
 
 from entra_kri.errors import ConfigurationError
-from entra_kri.lock_store import LockState, LockStore
+from entra_kri.lock_store import UTC_TEXT, LockState, LockStore
 from entra_kri.snapshot.object_lock import s3_error_code
 from entra_kri.snapshot.object_storage import ObjectStorage, key_of
 from entra_kri.snapshot.roots import STORES
@@ -110,7 +110,7 @@ class Lease:
         # Rounded up to the second it is written with: never shorter than asked.
         expires = datetime.now(UTC).replace(microsecond=0) + timedelta(
             seconds=math.ceil(self.seconds) + 1)
-        return json.dumps({**holder, "expires": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        return json.dumps({**holder, "expires": expires.strftime(UTC_TEXT),
                            "lease_seconds": self.seconds}).encode()
 
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from entra_kri.errors import EntraKriError
 from entra_kri.lease import lease_store
-from entra_kri.lock_store import LockState, LockStore
+from entra_kri.lock_store import UTC_TEXT, LockState, LockStore
 from entra_kri.snapshot.storage import LOCAL, Storage
 
 LOCK_FILE = ".lock"
@@ -156,7 +156,7 @@ def _stale_because(state: LockState, host: str, lease: bool) -> str | None:
 def _expiry(holder: Mapping[str, Any]) -> datetime | None:
     """When a lease expires; None if its `expires` is missing or not a UTC time."""
     try:
-        return datetime.strptime(str(holder.get("expires")), "%Y-%m-%dT%H:%M:%SZ").replace(
+        return datetime.strptime(str(holder.get("expires")), UTC_TEXT).replace(
             tzinfo=UTC)
     except ValueError:
         return None
@@ -192,7 +192,7 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
     """Hold the lock in `store` for the block; LockedError if a live run holds it."""
     host, lease = socket.gethostname(), store.renew_every is not None
     me = {"pid": os.getpid(), "host": host, "token": uuid.uuid4().hex,
-          "started": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+          "started": datetime.now(UTC).strftime(UTC_TEXT)}
     for _attempt in range(attempts):
         if store.create(me):
             break

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+UTC_TEXT = "%Y-%m-%dT%H:%M:%SZ"
+"""How a lock writes a moment (its `started`, a lease's `expires`) and the policy reads it."""
+
 
 @dataclass(frozen=True)
 class LockState:
