@@ -13,16 +13,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import fsspec
 import pytest
 from click.testing import CliRunner
 
 from entra_kri import lock
 from entra_kri.cli import cli
-from entra_kri.errors import ConfigurationError
 from entra_kri.lease import lease_store
 from entra_kri.lock import LOCK_FILE, LockedError, hold, tenant_lock
-from entra_kri.snapshot.object_storage import ObjectStorage
 from entra_kri.snapshot.roots import open_root
 from tests.conftest import DEMO_CASSETTE
 
@@ -208,11 +205,15 @@ def test_a_lease_found_replaced_at_release_fails_the_run_even_if_no_renewal_noti
     assert _lease(s3_tenant)["host"] == "elsewhere"
 
 
-def test_a_store_without_conditional_writes_is_refused_before_capturing():
-    bucket = ObjectStorage(fsspec.filesystem("memory"), "gs")
-    with pytest.raises(ConfigurationError) as refused:
-        lease_store(bucket, bucket.path("bkt/tenant") / LOCK_FILE)
-    assert "cannot lock a tenant in this store" in refused.value.message
+def test_a_capture_to_a_store_without_a_lease_is_refused_before_anything_is_written(gcs_stub):
+    """docs/object-storage.md, "The tenant lease": GCS has no lease yet, so a capture there
+    is refused in one paragraph naming the roots that have one, exit 2, nothing written."""
+    result = CliRunner().invoke(cli, ["snapshot", "--replay", str(DEMO_CASSETTE), "--out",
+                                      "gs://bkt/snaps"])
+    assert result.exit_code == 2
+    assert "cannot lock a tenant in this store" in result.output
+    assert "a local directory, an s3:// or an az:// root" in result.output
+    assert gcs_stub.requests == [] and gcs_stub.objects == {}
 
 
 
