@@ -13,7 +13,7 @@ import click
 from entra_kri.analysis.compute import compute_kris
 from entra_kri.analysis.history import kri_history
 from entra_kri.analysis.thresholds import merge_thresholds
-from entra_kri.config import Config, TenantSettings, load_config
+from entra_kri.config import TenantSettings, load_config
 from entra_kri.errors import ConfigurationError
 from entra_kri.lock import LockedError, tenant_lock
 from entra_kri.options import CONFIG_LOOKUP, ROOT, config_option, format_option
@@ -21,7 +21,7 @@ from entra_kri.prune import plan_prune, prune
 from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
 from entra_kri.shard import parse_shard
 from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
-from entra_kri.snapshot.roots import open_root, storage_of
+from entra_kri.snapshot.roots import Root, open_root, storage_of
 from entra_kri.snapshot.storage import Storage
 from entra_kri.snapshot.tree import tenant_dirs
 from entra_kri.snapshot.validate import open_snapshot
@@ -45,9 +45,8 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run_tenant(config: Config, settings: TenantSettings, run_id: str) -> RunRecord:
+def run_tenant(root: Root, settings: TenantSettings, run_id: str) -> RunRecord:
     """Snapshot, KRIs and history for one tenant under its lock; the record says how it went."""
-    root = open_root(config.root).retaining(config.retention)
     tenant_dir = root.path / settings.tenant_id
     started = _now()
     record = RunRecord(run_id, settings.name, settings.tenant_id, _iso(started))
@@ -139,8 +138,9 @@ def run(config_path: Path | None, tenants: tuple[str, ...], all_tenants: bool,
         shard = parse_shard(shard_text)
         chosen = [settings for settings in chosen if shard.holds(settings.name)]
         log.info("shard %s: %d of %d tenant(s)", shard, len(chosen), len(config.tenants))
+    root = open_root(config.root).retaining(config.retention)  # once: it may ask the store
     run_id = uuid.uuid4().hex[:12]
-    records = [run_tenant(config, settings, run_id) for settings in chosen]
+    records = [run_tenant(root, settings, run_id) for settings in chosen]
     for record in records:
         summary = ", ".join(f"{slug}={k['value']} {k['status']}"
                             for slug, k in record.kris.items())

@@ -57,7 +57,7 @@ def fleet_config(tmp_path):
 def test_run_all_with_a_shard_runs_only_that_shards_tenants(fleet_config, monkeypatch):
     ran: list[str] = []
 
-    def fake_run_tenant(config, settings, run_id):
+    def fake_run_tenant(root, settings, run_id):
         ran.append(settings.name)
         return RunRecord(run_id, settings.name, settings.tenant_id, "x", outcome="ok")
 
