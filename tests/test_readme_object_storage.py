@@ -47,6 +47,8 @@ def workdir(tmp_path: Path) -> Path:
 def test_the_readme_object_storage_walk_through_works_as_written(workdir, tmp_path_factory):
     script = re.sub(r"\b9000\b", str(free_port()), walk_through())
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    home = workdir / "home"  # trend's history cache of an object-store root goes under it
+    env.update(HOME=str(home), XDG_CACHE_HOME="")
     shell = subprocess.Popen(["bash", "-e", "-c", script], cwd=workdir, env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)
@@ -62,6 +64,10 @@ def test_the_readme_object_storage_walk_through_works_as_written(workdir, tmp_pa
     table = CliRunner().invoke(cli, ["kri", path]).stdout
     assert table in out  # the same KRIs, to the last digit
     assert (workdir / "report-s3.html").stat().st_size > 0
+    # An object-store root keeps its history cache in the user's cache directory, never in
+    # the store (docs/object-storage.md, "The history cache of a root in a store").
+    assert list(home.glob(".cache/entra-kri/history/*/history.duckdb")), "no history cache"
+    assert "come from the history cache" not in err  # trend computed them from S3
     assert "skipped: Another run holds the lease" in err  # gc never races a live lease
     killed = re.search(r"would remove files of an uncommitted snapshot (\S+)", out)
     assert killed, out
