@@ -191,10 +191,10 @@ def config_check(config_path: Path | None) -> None:
     except StorageError as exc:
         raise ConfigurationError(f"{loaded.path}: root {exc.cause}", exc.fix) from exc
     retention = f", {loaded.retention.describe()}" if loaded.retention else ""
-    click.echo(f"{loaded.path}: ok, root {loaded.root} (writable{retention})")
+    click.echo(visible(f"{loaded.path}: ok, root {loaded.root} (writable{retention})"))
     for name, settings in loaded.tenants.items():
         kris = ", ".join(settings.kris) if settings.kris else "all KRIs"
-        click.echo(f"  tenant {name}: {settings.tenant_id} ({settings.cloud}), {kris}")
+        click.echo(visible(f"  tenant {name}: {settings.tenant_id} ({settings.cloud}), {kris}"))
 
 
 register_audit_commands(cli)

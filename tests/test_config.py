@@ -234,3 +234,19 @@ def test_retention_days_without_a_mode_is_refused_naming_both_modes(tmp_path):
 ])
 def test_a_wrong_retention_is_named_with_its_key(tmp_path, lines, named):
     assert named in mistakes_of(_with_retention(tmp_path, lines))
+
+
+def test_config_check_shows_control_characters_in_names_and_root_escaped(tmp_path):
+    """A tenant name or root in the file is shown as every other output shows text it did
+    not write itself: ESC as `\\x1b`, never sent to the terminal (docs/output-safety.md)."""
+    path = write(tmp_path, f"""
+        root = "snaps\\u001b]0;title\\u0007"
+        [tenants."contoso\\u001b[2J"]
+        tenant_id = "{TENANT}"
+        client_id = "{CLIENT}"
+        """)
+    result = CliRunner().invoke(cli, ["config", "check", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "snaps\\x1b]0;title\\x07 (writable)" in result.stdout
+    assert "tenant contoso\\x1b[2J:" in result.stdout
