@@ -175,7 +175,8 @@ def kri_history(
                 "copy you trust.",
             )
     fresh: set[tuple[str, str]] = set()
-    with _open_cache(history_file(tenant_dir)) as con:
+    cache = history_file(tenant_dir)
+    with _open_cache(cache) as con:
         cached = _cached_rows(con, hashes) if trust_cache else {}
         for ref in refs:
             missing = [s for s in chosen
@@ -183,7 +184,7 @@ def kri_history(
                        != ref.manifest_sha256]
             if missing:
                 for row in _compute(ref.path, ref.manifest_sha256, missing):
-                    with _written(tenant_dir / HISTORY_FILE):
+                    with _written(cache):
                         _store(con, row)
                     cached[ref.snapshot_id, row["slug"]] = row
                     fresh.add((ref.snapshot_id, row["slug"]))

@@ -177,14 +177,11 @@ def test_a_disk_that_fills_while_the_history_cache_is_written_is_one_paragraph(
     assert not (tmp_path / "r.html").exists()
 
 
-def test_a_directory_that_turns_read_only_while_the_history_cache_is_written(
-        demo_snapshot, tmp_path, monkeypatch):
-    """Runs everywhere: the cache's connection fails its first insert as DuckDB does when
-    its directory has become read-only."""
+def turn_read_only_at_first_insert(cache, monkeypatch):
+    """The history cache at `cache` fails its first insert as DuckDB does when its
+    directory has become read-only; other DuckDB connections are left alone."""
     import duckdb
-    from entra_kri.analysis import history
 
-    root, _ = demo_snapshot
     real_connect = duckdb.connect
 
     class TurnsReadOnly:
@@ -204,8 +201,38 @@ def test_a_directory_that_turns_read_only_while_the_history_cache_is_written(
         connection = real_connect(database, *args, **kwargs)
         return TurnsReadOnly(connection) if database == str(cache) else connection
 
+    monkeypatch.setattr(duckdb, "connect", connect)
+
+
+def test_a_directory_that_turns_read_only_while_the_history_cache_is_written(
+        demo_snapshot, tmp_path, monkeypatch):
+    """Runs everywhere: the cache's connection fails its first insert as DuckDB does when
+    its directory has become read-only."""
+    from entra_kri.analysis import history
+
+    root, _ = demo_snapshot
     cache = next(root.iterdir()) / history.HISTORY_FILE
     cache.unlink(missing_ok=True)
-    monkeypatch.setattr(duckdb, "connect", connect)
+    turn_read_only_at_first_insert(cache, monkeypatch)
     one_paragraph(invoke("trend", root), str(cache), "Read-only file system",
                   "write elsewhere")
+
+
+def test_a_failing_history_cache_of_an_object_store_root_is_named_where_it_is(
+        demo_snapshot, s3_root, tmp_path, monkeypatch):
+    """For a root in an object store the cache is on local disk, in the user's cache
+    directory (docs/object-storage.md, "The history cache of a root in a store"): the
+    error names that file, the one to fix, not a key in the store."""
+    from entra_kri.analysis import history
+
+    from entra_kri.snapshot.roots import open_root
+    from tests.object_store import upload
+
+    root, _ = demo_snapshot
+    upload(root, s3_root)
+    (tenant,) = [d.name for d in root.iterdir() if d.is_dir()]
+    cache = history.history_file(open_root(f"{s3_root}/{tenant}").path)
+    turn_read_only_at_first_insert(cache, monkeypatch)
+    result = invoke("trend", s3_root)
+    one_paragraph(result, str(cache), "Read-only file system")
+    assert "s3://" not in result.stderr
