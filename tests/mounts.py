@@ -28,6 +28,16 @@ def _unmount(path: Path) -> None:
     subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
+def fill(directory: Path) -> None:
+    """Write `directory`/.filler until its file system has not one byte left."""
+    with (directory / ".filler").open("wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
 @contextmanager
 def full_disk(path: Path, seed: Path | None = None) -> Iterator[Path]:
     """`path` as a small tmpfs with not one byte left, holding a copy of `seed` if given."""
@@ -36,12 +46,7 @@ def full_disk(path: Path, seed: Path | None = None) -> Iterator[Path]:
     try:
         if seed is not None:
             shutil.copytree(seed, path / seed.name)
-        with (path / ".filler").open("wb", buffering=0) as filler:
-            try:
-                while True:
-                    filler.write(b"\0" * 4096)
-            except OSError:
-                pass
+        fill(path)
         yield path
     finally:
         _unmount(path)

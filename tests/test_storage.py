@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from entra_kri.cli import cli
 from tests.conftest import DEMO_CASSETTE
-from tests.mounts import full_disk, read_only
+from tests.mounts import fill, full_disk, read_only
 
 
 def invoke(*args):
@@ -131,16 +131,6 @@ def test_a_write_error_without_a_file_name_still_reads_as_one_sentence():
     message = storage_error(OSError(errno.ENOSPC, "No space left on device")).message
     assert message.startswith("A file could not be written: No space left on device")
     assert "None" not in message
-
-
-def fill(directory):
-    """Write to `directory` until its file system has not one byte left."""
-    with (directory / ".filler").open("wb", buffering=0) as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 4096)
-        except OSError:
-            pass
 
 
 @pytest.mark.parametrize("command", ["trend", "report"])
