@@ -99,7 +99,7 @@ def credentials_refused(extra: str, url: str, exc: Exception) -> ConfigurationEr
             "AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN, or AZURE_STORAGE_"
             "ACCOUNT_NAME alone to sign in with Azure AD (az login, a managed identity).")
     if extra == "gcs":
-        from google.auth.exceptions import DefaultCredentialsError
+        from google.auth.exceptions import DefaultCredentialsError  # only the gcs extra has it
 
         if isinstance(exc, DefaultCredentialsError):
             said = str(exc).split(". ")[0][:200]
