@@ -225,8 +225,10 @@ def test_report_of_a_root_in_s3(s3_series, tmp_path):
     assert snapshot_id(SERIES_DAYS - 1) in out.read_text(encoding="utf-8")
 
 
-def test_a_missing_bucket_is_one_paragraph_naming_it(s3_root):
-    result = invoke("verify", "s3://no-such-bucket-here/snapshots")
+@pytest.mark.parametrize("command", [["verify"], ["gc"], ["runs"], ["prune", "--keep-daily", "1"]])
+def test_a_missing_bucket_is_one_paragraph_naming_it(s3_root, command):
+    """Every command taking a ROOT checks it the one way (entra_kri/options.py, RootType)."""
+    result = invoke(command[0], "s3://no-such-bucket-here/snapshots", *command[1:])
     assert result.exit_code == 1
     assert "there is no bucket or container 'no-such-bucket-here'" in result.output
     assert "Traceback" not in result.output
