@@ -8,6 +8,7 @@ import pytest
 
 from entra_kri.errors import ConfigurationError
 from entra_kri.snapshot.cloud_stores import AzureLocation, azure_location
+from entra_kri.snapshot.object_storage import key_of
 from entra_kri.snapshot.roots import open_root
 from tests.azurite import AZURITE_KEY
 
@@ -29,8 +30,20 @@ def test_a_plain_container_name_is_no_adls_host():
 def test_an_adls_root_opens_the_container_and_prefix(azure_root):
     account_url = "abfs://snaps@devstoreaccount1.dfs.core.windows.net/fleet"
     root = open_root(account_url)
-    assert str(root.path) == "abfs://snaps/fleet"
+    assert key_of(root.path) == "snaps/fleet"
     assert root.text == account_url
+
+
+def test_a_path_under_an_adls_root_is_shown_with_its_account_and_opens_it_again(azure_root):
+    """A path printed (`snapshot --out`, a message) names the account the URL named, so
+    given back it reads that account and no other (docs/object-storage.md, "Azure Blob
+    Storage")."""
+    account_url = "abfss://snaps@devstoreaccount1.dfs.core.windows.net/fleet"
+    shown = str(open_root(account_url).path / "tenant" / "snapshot")
+    assert shown == f"{account_url}/tenant/snapshot"
+    again = open_root(shown)
+    assert again.storage.fs.account_name == "devstoreaccount1"
+    assert key_of(again.path) == "snaps/fleet/tenant/snapshot"
 
 
 def test_an_adls_url_naming_another_account_than_the_credentials_is_refused(azure_root):

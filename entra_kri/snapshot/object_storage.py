@@ -60,7 +60,8 @@ class ObjectPath(PurePosixPath):
     storage: ClassVar[ObjectStorage]
 
     def __str__(self) -> str:
-        return f"{self.storage.scheme}://{self.key}"
+        bucket, slash, rest = self.key.partition("/")
+        return f"{self.storage.scheme}://{bucket}{self.storage.account_host}{slash}{rest}"
 
     @property
     def key(self) -> str:
@@ -77,19 +78,23 @@ class ObjectStorage:
     """`Storage` over the fsspec filesystem `fs` of the store whose URLs start `scheme://`.
 
     `credential_sources` says where the store's library looks for credentials, for the
-    message when it finds none. Every failure of the store other than "no such key"
-    while reading is a `StoreError` naming the object, the cause and the fix.
+    message when it finds none. `account_host` is what the URL gave after the container
+    (`@ACCOUNT.dfs.core.windows.net` in an abfs:// URL), shown in every path so that a
+    path printed can be given back and names the same account. Every failure of the
+    store other than "no such key" while reading is a `StoreError` naming the object,
+    the cause and the fix.
     """
 
     commits_by_manifest = True
 
     def __init__(self, fs: AbstractFileSystem, scheme: str,
                  retention: Retention | None = None,
-                 credential_sources: str = "the environment") -> None:
+                 credential_sources: str = "the environment", account_host: str = "") -> None:
         self.fs = fs
         self.scheme = scheme
         self.retention = retention
         self.credential_sources = credential_sources
+        self.account_host = account_host
         self.path_type = type(f"{scheme.capitalize()}Path", (ObjectPath,), {"storage": self})
         self._duckdb_fs = DuckDBFileSystem(fs, DUCKDB_PROTOCOL_PREFIX + scheme)
 
@@ -142,7 +147,8 @@ class ObjectStorage:
                 "the container or bucket a retention policy of its own, or write to an s3:// "
                 "root (docs/object-storage.md, \"Retention (S3 Object Lock)\").")
         check_object_lock(self.fs, root, key_of(root).partition("/")[0])
-        return ObjectStorage(self.fs, self.scheme, retention, self.credential_sources)
+        return ObjectStorage(self.fs, self.scheme, retention, self.credential_sources,
+                             self.account_host)
 
     def held(self, path: PurePath, now: datetime) -> Hold | None:
         if self.scheme != "s3":

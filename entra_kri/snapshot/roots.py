@@ -106,7 +106,9 @@ def open_root(text: str | os.PathLike[str]) -> Root:
         raise ConfigurationError(f"{text}: the URL names no bucket or container.",
                                  f"Write it as {scheme}://BUCKET/PREFIX.")
     options: dict[str, Any] = {}
+    account_host = ""  # `@ACCOUNT.dfs.…` of an ADLS URL, kept in every path shown
     if store.extra == "azure" and (location := azure_location(rest)) is not None:
+        account_host = "@" + rest.partition("/")[0].partition("@")[2]
         rest, options = location.key, azure_options(location, text)
     elif store.extra == "gcs":
         options = gcs_options()
@@ -116,12 +118,12 @@ def open_root(text: str | os.PathLike[str]) -> Root:
             "takes none from the command line.",
             f"Write it as {scheme}://BUCKET/PREFIX and give the credentials as described "
             "in docs/object-storage.md (environment, profile or role).")
-    storage = object_storage(scheme, store, options, text)
+    storage = object_storage(scheme, store, options, text, account_host)
     return Root(storage, storage.path(rest), text)
 
 
-def object_storage(scheme: str, store: Store, options: dict[str, Any], url: str
-                   ) -> ObjectStorage:
+def object_storage(scheme: str, store: Store, options: dict[str, Any], url: str,
+                   account_host: str = "") -> ObjectStorage:
     """The `ObjectStorage` of `scheme://` URLs, its credentials from the environment."""
     try:
         importlib.import_module(store.module)
@@ -144,7 +146,8 @@ def object_storage(scheme: str, store: Store, options: dict[str, Any], url: str
         if refused is None:
             raise
         raise refused from None
-    return ObjectStorage(fs, scheme, credential_sources=store.credential_sources)
+    return ObjectStorage(fs, scheme, credential_sources=store.credential_sources,
+                         account_host=account_host)
 
 
 def require_existing(root: Root) -> None:
