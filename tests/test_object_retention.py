@@ -114,6 +114,7 @@ def test_snapshot_with_retention_to_an_object_lock_bucket_locks_its_objects(tmp_
     result = CliRunner().invoke(cli, ["snapshot", "--replay", str(DEMO_CASSETTE), "--out",
                                       locked_root, "--config", str(_retention_config(tmp_path))])
     assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"{locked_root}/")  # the URL as given, `s3://` whole
     snapshot = open_root(result.stdout.strip())
     heads = [_head(snapshot.storage, snapshot.path / name)
              for name in snapshot.storage.list_dir(snapshot.path)]
