@@ -4,8 +4,10 @@ and are verified like local ones; every reading command takes such a root (on S3
 
 from __future__ import annotations
 
+import gzip
 import json
 import zipfile
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from entra_kri.snapshot.validate import check_snapshot, open_snapshot
 from tests.object_store import FAKE_CREDENTIALS, store, upload
 from tests.series_builder import build_series, snapshot_id
 from tests.snapshot_builder import TENANT_ID
+from tests.test_only_verified_bytes import privileged_snapshot, write_listed
 from tests.test_replay import replay
 
 SERIES_DAYS = 2
@@ -249,3 +252,39 @@ def test_missing_credentials_are_one_paragraph_without_secrets(s3_demo, monkeypa
     assert "AWS_ACCESS_KEY_ID" in result.output
     assert "Traceback" not in result.output
     assert FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"] not in result.output
+
+
+def _opens_per_file(storage) -> Counter:
+    """Count the opens of each object through `storage`'s filesystem from now on."""
+    opened: Counter = Counter()
+    real_open = storage.fs.open
+
+    def counting_open(path, mode="rb", **kwargs):
+        opened[str(path).rsplit("/", 1)[-1]] += 1
+        return real_open(path, mode, **kwargs)
+
+    storage.fs.open = counting_open
+    return opened
+
+
+def test_verifying_an_object_downloads_it_once(s3_demo):
+    """The validator hashes an object into a local copy and checks the content of that copy:
+    the bytes it hashed, read from the store once (docs/object-storage.md, "How DuckDB
+    reads objects")."""
+    snapshot = open_root(s3_demo)
+    opened = _opens_per_file(snapshot.storage)
+    check_snapshot(snapshot.path, snapshot.storage)
+    collections = {name: count for name, count in opened.items() if name.endswith(".gz")}
+    assert len(collections) > 5 and set(collections.values()) == {1}
+
+
+def test_an_object_whose_content_is_not_json_lines_is_named_by_its_url(s3_root, tmp_path):
+    """A content problem found in the local copy names the object, never the copy."""
+    local = privileged_snapshot(tmp_path / "local")
+    write_listed(local, "organization", gzip.compress(b'{"id":"a"}\nroot:x:0:0\n', mtime=0), 2)
+    upload(local.parent.parent, s3_root)
+    snapshot = open_root(f"{s3_root}/{local.parent.name}/{local.name}")
+    (problem,) = check_snapshot(snapshot.path, snapshot.storage).problems
+    assert str(problem).startswith(f"{snapshot.path}/organization.ndjson.gz: is not a gzip "
+                                   "stream of JSON lines")
+    assert "entra-kri-verify-" not in str(problem)

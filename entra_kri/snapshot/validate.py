@@ -21,7 +21,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
@@ -29,7 +32,7 @@ from types import MappingProxyType
 import duckdb
 
 from entra_kri.errors import SnapshotError
-from entra_kri.snapshot.digest import sha256_stream
+from entra_kri.snapshot.digest import HashingWriter, sha256_stream
 from entra_kri.snapshot.layout import MANIFEST_FILE, PARTIAL_SUFFIX, is_snapshot_id, is_tenant_id
 from entra_kri.snapshot.manifest import (
     CollectionEntry,
@@ -38,11 +41,12 @@ from entra_kri.snapshot.manifest import (
     parse_manifest,
 )
 from entra_kri.snapshot.roots import storage_of
-from entra_kri.snapshot.storage import LOCAL, Storage
+from entra_kri.snapshot.storage import LOCAL, LocalStorage, Storage
 
 GZIP_MAGIC = b"\x1f\x8b"
 _RECAPTURE = "Capture a new snapshot with `entra-kri snapshot`, or restore this one from a copy."
 _SHOWN_PROBLEMS = 5
+COPY_CHUNK = 1 << 20  # bytes per read when an object is copied to local disk to be checked
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ def check_snapshot(path: PurePath, storage: Storage | None = None) -> SnapshotCh
             kind = found.kind if found else "entry"
             problems.append(Problem(path / name, f"{kind} not listed in the manifest"))
     files: dict[str, PurePath] = {}
-    with _ContentReader(storage) as reader:
+    with _ContentReader() as reader:
         for entry in manifest.collections if manifest else ():
             file_problems = list(_file_problems(path / entry.file, entry, storage, reader))
             problems += file_problems
@@ -220,24 +224,45 @@ def _file_problems(file_path: PurePath, entry: CollectionEntry, storage: Storage
         yield Problem(file_path, f"{found.size} bytes, the manifest records {entry.bytes}: "
                                  "changed or truncated after capture")
         return
-    with storage.open_read(file_path) as stream:
-        head = stream.read(len(GZIP_MAGIC))
-        digest = sha256_stream(stream, head)
-    if digest != entry.sha256:
-        yield Problem(file_path, f"SHA-256 {digest} differs from the manifest's {entry.sha256}: "
-                                 "changed after capture")
-        return
-    if head != GZIP_MAGIC:
-        yield Problem(file_path, "is not a gzip stream (every collection file is gzip'd NDJSON, "
-                                 "even an empty one)")
-        return
-    problem = reader.problem(file_path, entry.items)
+    with _hashed(file_path, storage) as (head, digest, local):
+        if digest != entry.sha256:
+            yield Problem(file_path, f"SHA-256 {digest} differs from the manifest's "
+                                     f"{entry.sha256}: changed after capture")
+            return
+        if head != GZIP_MAGIC:
+            yield Problem(file_path, "is not a gzip stream (every collection file is gzip'd "
+                                     "NDJSON, even an empty one)")
+            return
+        problem = reader.problem(local, entry.items, file_path)
     if problem:
         yield Problem(file_path, problem)
 
 
+@contextmanager
+def _hashed(file_path: PurePath, storage: Storage) -> Iterator[tuple[bytes, str, Path]]:
+    """The first bytes and the SHA-256 of the file at `file_path`, and a local file holding
+    those very bytes for the content check: the file itself on a local disk; from an
+    object store a temporary copy written as it is hashed, so the store is read once
+    here instead of twice, and the check reads no byte that was not hashed."""
+    if isinstance(storage, LocalStorage):
+        local = Path(file_path)
+        with storage.open_read(local) as stream:
+            head = stream.read(len(GZIP_MAGIC))
+            digest = sha256_stream(stream, head)
+        yield head, digest, local
+        return
+    with tempfile.TemporaryDirectory(prefix="entra-kri-verify-") as scratch:
+        local = Path(scratch) / file_path.name
+        with storage.open_read(file_path) as stream, local.open("wb") as out:
+            copied = HashingWriter(out)
+            shutil.copyfileobj(stream, copied, COPY_CHUNK)
+        with local.open("rb") as stream:
+            head = stream.read(len(GZIP_MAGIC))
+        yield head, copied.sha256, local
+
+
 class _ContentReader:
-    """Checks that a gzip file holds JSON objects, one per line, streaming.
+    """Checks that a local gzip file holds JSON objects, one per line, streaming.
 
     DuckDB's reader does it (the one analysis uses, so what passes here is what
     analysis can read), except for a file holding a lone UTF-16 surrogate escape,
@@ -245,8 +270,7 @@ class _ContentReader:
     the replacement character): Python's JSON reader checks that one, line by line.
     """
 
-    def __init__(self, storage: Storage) -> None:
-        self._storage = storage
+    def __init__(self) -> None:
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def __enter__(self) -> _ContentReader:
@@ -256,18 +280,18 @@ class _ContentReader:
         if self._con is not None:
             self._con.close()
 
-    def problem(self, path: PurePath, items: int) -> str | None:
+    def problem(self, path: Path, items: int, shown_as: PurePath) -> str | None:
+        """What is wrong with the content of `path`, a message naming it `shown_as`."""
         if self._con is None:
             self._con = duckdb.connect(":memory:")
-            self._storage.attach_to(self._con)
         try:
             objects, others = self._con.execute(
                 "select count(*), count(*) filter (where json_type(json) <> 'OBJECT') "
                 "from read_ndjson_objects(?, compression = 'gzip')",
-                [self._storage.sql_location(path)],
+                [LOCAL.sql_location(path)],
             ).fetchone() or (0, 0)
         except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
+            message = str(exc).splitlines()[0].replace(str(path), str(shown_as))
             if "surrogate in string" not in message:
                 return f"is not a gzip stream of JSON lines ({message})"
             objects, others, message = self._count_in_python(path)
@@ -279,10 +303,10 @@ class _ContentReader:
             return f"holds {objects} object(s), the manifest records {items}"
         return None
 
-    def _count_in_python(self, path: PurePath) -> tuple[int, int, str | None]:
+    def _count_in_python(self, path: Path) -> tuple[int, int, str | None]:
         objects = others = 0
         try:
-            with self._storage.open_read(path) as raw, gzip.open(raw) as lines:
+            with LOCAL.open_read(path) as raw, gzip.open(raw) as lines:
                 for number, line in enumerate(lines, start=1):
                     if not line.strip():
                         continue
