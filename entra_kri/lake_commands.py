@@ -15,6 +15,7 @@ from entra_kri.analysis.rows import render_csv, render_table
 from entra_kri.errors import SnapshotError
 from entra_kri.lock import tenant_lock
 from entra_kri.options import format_option
+from entra_kri.snapshot.roots import is_url
 from entra_kri.tenant_text import visible
 
 log = logging.getLogger("entra_kri.lake")
@@ -25,8 +26,22 @@ def lake() -> None:
     """A Parquet lake of every tenant's KRIs and staged tables, for DuckDB and Spark."""
 
 
+LOCAL_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
+
+
+def _local_root(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    """ROOT of `lake export`: a local directory; a store's URL is refused naming the fix
+    (the export reads snapshots from local disk only, docs/lake.md)."""
+    if is_url(value):
+        raise click.BadParameter(
+            f"{value} is a URL: lake export reads a local snapshot root only. Copy the "
+            "snapshots to a local directory first (for example with `aws s3 sync`), check "
+            "the copy with `entra-kri verify`, then export that directory.", ctx, param)
+    return LOCAL_DIR.convert(value, param, ctx)
+
+
 @lake.command("export")
-@click.argument("root", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("root", metavar="ROOT", callback=_local_root)
 @click.option("--to", "lake_dir", required=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="The lake folder (created if missing).")
