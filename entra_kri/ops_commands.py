@@ -18,7 +18,7 @@ from entra_kri.errors import ConfigurationError
 from entra_kri.lock import LockedError, tenant_lock
 from entra_kri.options import CONFIG_LOOKUP, ROOT, config_option, format_option
 from entra_kri.prune import plan_prune, prune
-from entra_kri.runlog import RUNS_FILE, STARTED, RunRecord, append_run, read_runs
+from entra_kri.runlog import STARTED, RunRecord, append_run, read_runs, run_record_path
 from entra_kri.shard import parse_shard
 from entra_kri.snapshot.leftovers import find_leftovers, remove_leftover
 from entra_kri.snapshot.roots import Root, open_root, storage_of
@@ -91,14 +91,21 @@ def run_tenant(root: Root, settings: TenantSettings, run_id: str) -> RunRecord:
 
 
 def _keep(tenant_dir: PurePath, record: RunRecord, storage: Storage) -> None:
-    """Append the record; a full or read-only disk is logged, never stops the run."""
+    """Write the record's line; a full or read-only disk or a store's refusal is logged,
+    naming where the line was to go, and never stops the run."""
+    path = run_record_path(tenant_dir, record, storage)
     try:
         append_run(tenant_dir, record, storage)
-    except OSError as exc:
+    except Exception as exc:  # an Azure or GCS refusal is no OSError
+        if is_storage_error(exc):
+            why = storage_error(exc, path).message  # it names the path
+        else:
+            failure = expected_failure(exc)
+            if failure is None and not isinstance(exc, OSError):
+                raise
+            why = f"{path}: {exc if failure is None else failure.message}"
         log.error("tenant %s: the run record could not be kept: %s",
-                  _named(record.tenant, record.tenant_id),
-                  storage_error(exc, tenant_dir / RUNS_FILE).message if is_storage_error(exc)
-                  else exc)
+                  _named(record.tenant, record.tenant_id), why)
 
 
 def _named(name: str, tenant_id: str) -> str:

@@ -47,15 +47,23 @@ class RunRecord:
     error: str | None = None
 
 
-def append_run(tenant_dir: PurePath, record: RunRecord, storage: Storage = LOCAL) -> None:
-    line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+def run_record_path(tenant_dir: PurePath, record: RunRecord, storage: Storage = LOCAL) -> PurePath:
+    """Where `record`'s line goes: the tenant's runs.ndjson, or on an object store the
+    object of its own for this line (see the module's docstring)."""
     if storage.commits_by_manifest:
         number = 1 if record.outcome == STARTED else 2
-        storage.create_only(tenant_dir / RUNS_DIR / f"{record.run_id}.{number}.json",
-                            line.encode())
+        return tenant_dir / RUNS_DIR / f"{record.run_id}.{number}.json"
+    return tenant_dir / RUNS_FILE
+
+
+def append_run(tenant_dir: PurePath, record: RunRecord, storage: Storage = LOCAL) -> None:
+    line = json.dumps(asdict(record), ensure_ascii=False) + "\n"
+    path = run_record_path(tenant_dir, record, storage)
+    if storage.commits_by_manifest:
+        storage.create_only(path, line.encode())
         return
     tenant_dir.mkdir(parents=True, exist_ok=True)
-    with (tenant_dir / RUNS_FILE).open("a", encoding="utf-8") as out:
+    with path.open("a", encoding="utf-8") as out:
         out.write(line)
 
 

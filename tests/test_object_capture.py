@@ -154,6 +154,22 @@ def test_config_check_probes_an_object_store_root_and_leaves_nothing(object_root
     assert root.storage.entry(root.path) is None  # the probe object was removed
 
 
+def _run_demo(fake, demo_tenant, root_text, tmp_path):
+    """`entra-kri run` of the fake's demo tenant into `root_text`: its CliRunner result."""
+    from click.testing import CliRunner
+
+    from entra_kri.cli import cli
+    config = tmp_path / "entra-kri.toml"
+    config.write_text(f'root = "{root_text}"\n[tenants.demo]\n'
+                      f'tenant_id = "{demo_tenant.tenant_id}"\n'
+                      f'client_id = "{demo_tenant.client_id}"\n'
+                      f'graph_url = "{fake.graph_url}"\nlogin_url = "{fake.login_url}"\n'
+                      f'ca_bundle = "{fake.ca_bundle}"\nsecret_env = "SECRET_DEMO"\n')
+    env = {"SECRET_DEMO": demo_tenant.client_secret, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    return CliRunner().invoke(cli, ["run", "--tenant", "demo", "--config", str(config)],
+                              env=env)
+
+
 @allow_loopback
 def test_run_captures_into_an_object_store_root_and_keeps_its_records_there(
         fake, demo_tenant, s3_root, tmp_path):
@@ -162,15 +178,7 @@ def test_run_captures_into_an_object_store_root_and_keeps_its_records_there(
     from click.testing import CliRunner
 
     from entra_kri.cli import cli
-    config = tmp_path / "entra-kri.toml"
-    config.write_text(f'root = "{s3_root}"\n[tenants.demo]\n'
-                      f'tenant_id = "{demo_tenant.tenant_id}"\n'
-                      f'client_id = "{demo_tenant.client_id}"\n'
-                      f'graph_url = "{fake.graph_url}"\nlogin_url = "{fake.login_url}"\n'
-                      f'ca_bundle = "{fake.ca_bundle}"\nsecret_env = "SECRET_DEMO"\n')
-    env = {"SECRET_DEMO": demo_tenant.client_secret, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = CliRunner().invoke(cli, ["run", "--tenant", "demo", "--config", str(config)],
-                                env=env)
+    result = _run_demo(fake, demo_tenant, s3_root, tmp_path)
     assert result.exit_code == 0, result.output
     records = json.loads(CliRunner().invoke(cli, ["runs", s3_root, "--format", "json"]).stdout)
     assert [(r["tenant"], r["outcome"]) for r in records] == [("demo", "ok")]
@@ -180,3 +188,47 @@ def test_run_captures_into_an_object_store_root_and_keeps_its_records_there(
     assert root.storage.list_dir(tenant_dir / "runs") == [f"{run_id}.1.json", f"{run_id}.2.json"]
     assert root.storage.entry(tenant_dir / ".lock") is None  # the lease was released
     open_snapshot(tenant_dir / records[0]["snapshot_id"], root.storage)
+
+
+def _refuse_run_records(monkeypatch, error):
+    """Make every write of a run record (ROOT/<tenant>/runs/…) fail with `error`."""
+    from entra_kri.snapshot.object_storage import ObjectStorage
+    create_only = ObjectStorage.create_only
+
+    def refusing(self, path, data):
+        if path.parent.name == "runs":
+            raise error
+        return create_only(self, path, data)
+    monkeypatch.setattr(ObjectStorage, "create_only", refusing)
+
+
+@allow_loopback
+def test_a_refused_run_record_names_its_object_in_the_store_and_the_run_goes_on(
+        fake, demo_tenant, s3_root, tmp_path, monkeypatch):
+    """docs/operations.md, "The run record": on an object store each line is an object
+    runs/<run_id>.<line>.json; a refusal names that object, not a runs.ndjson."""
+    import errno
+    import re
+    _refuse_run_records(monkeypatch, PermissionError(errno.EACCES, "Access Denied"))
+    result = _run_demo(fake, demo_tenant, s3_root, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "runs.ndjson" not in result.stderr
+    tenant_url = f"{s3_root}/{demo_tenant.tenant_id}"
+    assert re.search(rf"could not be kept: {re.escape(tenant_url)}/runs/[^ /]+\.1\.json",
+                     result.stderr), result.stderr
+    assert re.search(r"/runs/[^ ]+\.2\.json", result.stderr), result.stderr
+
+
+@allow_loopback
+def test_a_run_record_refused_by_the_store_sdk_is_logged_and_the_run_goes_on(
+        fake, demo_tenant, s3_root, tmp_path, monkeypatch):
+    """An Azure SDK failure is no OSError: it was raised out of the run, stopping it before
+    the capture; it is now one logged paragraph, and the snapshot is still taken."""
+    from azure.core.exceptions import ServiceRequestError
+    _refuse_run_records(monkeypatch, ServiceRequestError("connection refused"))
+    result = _run_demo(fake, demo_tenant, s3_root, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "the run record could not be kept" in result.stderr
+    assert "Azure Blob endpoint could not be reached" in result.stderr
+    root = open_root(s3_root)
+    assert snapshot_dirs(root.path / demo_tenant.tenant_id)  # the capture went on
