@@ -6,15 +6,17 @@ so the lock there is a lease (docs/object-storage.md, "The tenant lease"):
 rewrites it every third of its duration while it works, and deletes it when
 done. Every change is conditional, so the store decides who wins a race:
 
-- `create` writes only if nothing is there (`If-None-Match: *`);
+- `create` writes only if nothing is there (`If-None-Match: *`; on GCS
+  `ifGenerationMatch=0`);
 - `renew` rewrites and `remove_if` deletes only while the lease is still the
   one that was read (`If-Match` on its ETag; each lease holds a random token,
-  so two leases never share an ETag).
+  so two leases never share an ETag. On GCS `ifGenerationMatch` on its
+  generation, which every write makes new).
 
-S3 and Azure Blob Storage answer these conditions atomically; an adapter for
-each (`_S3Object`, `_AzureBlob`) gives a `Lease` the four operations it needs.
-Google Cloud Storage (`ifGenerationMatch`) has none yet: it is refused rather
-than locked unsafely.
+S3, Azure Blob Storage and Google Cloud Storage answer these conditions
+atomically; an adapter for each (`_S3Object`, `_AzureBlob`, `_GcsObject`) gives
+a `Lease` the four operations it needs, the lease's identity being its ETag
+(its generation on GCS).
 
 Of several runs taking over the same expired lease, exactly one deletes it
 (the others' `If-Match` fails), then exactly one creates the new one.
@@ -32,12 +34,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
-from entra_kri.errors import ConfigurationError
+from entra_kri.errors import StoreError
 from entra_kri.lock_store import UTC_TEXT, LockState, LockStore
 from entra_kri.snapshot.object_lock import s3_error_code
 from entra_kri.snapshot.object_storage import ObjectStorage, key_of
 from entra_kri.snapshot.roots import STORES
-from entra_kri.snapshot.storage import Storage
 
 LEASE_SECONDS = 600
 """How long a lease lasts unless renewed: a run killed outright blocks its tenant this long."""
@@ -47,28 +48,17 @@ LEASE_SECONDS = 600
 _CONDITION_FAILED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 
 
-def lease_store(storage: Storage, path: PurePath,
+def lease_store(storage: ObjectStorage, path: PurePath,
                 seconds: float = LEASE_SECONDS) -> LockStore:
-    """The lease at `path` in the object store `storage`.
-
-    ConfigurationError for a store whose conditional writes entra-kri does not use yet.
-    """
-    extra = STORES[storage.scheme].extra if isinstance(storage, ObjectStorage) else None
-    if extra == "s3":
-        return Lease(_S3Object(storage.fs, key_of(path)), str(path), seconds)
-    if extra == "azure":
-        return Lease(_AzureBlob(storage.fs, key_of(path)), str(path), seconds)
-    raise ConfigurationError(
-        f"{path}: entra-kri cannot lock a tenant in this store (it needs conditional "
-        "writes, which it uses on S3 and Azure Blob Storage only), and capturing without "
-        "the lock could let two runs write the same tenant at once.",
-        "Write snapshots to a local directory, an s3:// or an az:// root "
-        "(docs/object-storage.md, \"The tenant lease\").")
+    """The lease at `path` in the object store `storage`."""
+    adapter = _ADAPTERS[STORES[storage.scheme].extra]
+    return Lease(adapter(storage.fs, key_of(path)), str(path), seconds)
 
 
 @dataclass(frozen=True)
 class _Version:
-    """An object as read: its bytes, its ETag and when it was written (epoch seconds)."""
+    """An object as read: its bytes, its identity (ETag, or GCS's generation) and when it
+    was written (epoch seconds)."""
 
     content: bytes
     etag: str
@@ -78,14 +68,22 @@ class _Version:
 class Lease:
     """A lease as an object of a store, changed only with conditional requests."""
 
-    def __init__(self, blob: _S3Object | _AzureBlob, where: str, seconds: float) -> None:
+    def __init__(self, blob: _S3Object | _AzureBlob | _GcsObject, where: str,
+                 seconds: float) -> None:
         self.blob = blob
         self.where = where
         self.seconds = seconds
         self.renew_every = seconds / 3
 
     def create(self, holder: Mapping[str, Any]) -> bool:
-        return self.blob.create(self._body(holder))
+        try:
+            return self.blob.create(self._body(holder))
+        except FileNotFoundError as exc:  # s3fs's and gcsfs's answer when there is no bucket
+            raise StoreError(
+                f"{self.where}: the lease cannot be written: there is no such bucket (or "
+                "these credentials may not see it).",
+                "Check the URL, and the endpoint and account the credentials are for, or "
+                "create the bucket.") from exc
 
     def read(self) -> LockState | None:
         version = self.blob.get()
@@ -119,8 +117,9 @@ def _run(fs: Any, coroutine: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run_coroutine_threadsafe(coroutine, fs.loop).result()
 
 
-class _S3Object:
-    """An S3 object through s3fs, which turns S3's errors into OSError."""
+class _BucketObject:
+    """An object of a bucket, read through an async fsspec filesystem (s3fs, gcsfs) that
+    raises FileNotFoundError when there is none."""
 
     def __init__(self, fs: Any, key: str) -> None:
         self.fs = fs
@@ -131,6 +130,14 @@ class _S3Object:
             return _run(self.fs, self._get())
         except FileNotFoundError:
             return None
+
+    async def _get(self) -> _Version:
+        """The object's content with the identity and time of that same version."""
+        raise NotImplementedError
+
+
+class _S3Object(_BucketObject):
+    """An S3 object through s3fs, which turns S3's errors into OSError."""
 
     def create(self, data: bytes) -> bool:
         # No object where one is required cannot happen here: a 404 is a missing bucket.
@@ -214,3 +221,56 @@ class _AzureBlob:
         async with self.fs.service_client.get_blob_client(self.container, self.blob) as blob:
             await blob.delete_blob(if_match=etag)
         return True
+
+
+class _GcsObject(_BucketObject):
+    """A GCS object through gcsfs's JSON API calls. gcsfs turns GCS's 412 (a precondition
+    that did not hold) into FileExistsError and its 404 into FileNotFoundError; the
+    object's identity is its generation, new at every write."""
+
+    def create(self, data: bytes) -> bool:
+        # A 404 here is a missing bucket, not a condition: raised.
+        return self._upload(data, "0") is not None
+
+    def replace_if(self, generation: str, data: bytes) -> str | None:
+        written = self._upload(data, generation)
+        return None if written is None else str(written["generation"])
+
+    def delete_if(self, generation: str) -> bool:
+        try:
+            self.fs.call("DELETE", "b/{}/o/{}", self.bucket, self.key,
+                         ifGenerationMatch=generation)
+        except (FileExistsError, FileNotFoundError):  # changed (412), or gone (404)
+            return False
+        return True
+
+    def _upload(self, data: bytes, generation: str) -> dict[str, Any] | None:
+        """The object written by a media upload if its generation is `generation` ("0":
+        none exists); None if GCS refused because it is not (412)."""
+        try:
+            return self.fs.call(
+                "POST", f"{self.fs._location}/upload/storage/v1/b/{{}}/o", self.bucket,
+                uploadType="media", name=self.key, ifGenerationMatch=generation,
+                headers={"Content-Type": "application/json"}, data=data, json_out=True)
+        except FileExistsError:
+            return None
+
+    async def _get(self) -> _Version:
+        """The object's content with the generation and time of that same version: its
+        metadata, then its data only if still of that generation (GCS's documented way to
+        read the two in successive requests); read again if it changed in between."""
+        while True:
+            found = await self.fs._call("GET", "b/{}/o/{}", self.bucket, self.key,
+                                        json_out=True)
+            try:
+                _, content = await self.fs._call("GET", "b/{}/o/{}", self.bucket, self.key,
+                                                 alt="media",
+                                                 ifGenerationMatch=found["generation"])
+            except FileExistsError:  # rewritten between the two requests
+                continue
+            return _Version(content, str(found["generation"]),
+                            self.fs._parse_timestamp(found["updated"]).timestamp())
+
+
+_ADAPTERS = {"s3": _S3Object, "azure": _AzureBlob, "gcs": _GcsObject}
+"""The lease's object in each store, by the store's extra (roots.STORES)."""

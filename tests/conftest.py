@@ -1,5 +1,5 @@
 """Shared fixtures: a running fake tenant and a one-call capture against it; local object
-stores (S3 on moto, Azure Blob on Azurite) and a stand-in for GCS uploads."""
+stores (S3 on moto, Azure Blob on Azurite, GCS on tests/gcs_fake.py)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from entra_kri.snapshotter.session import Connection
 
 from fake_graph import FakeGraph, FakeTenant, allow_loopback, make_demo_tenant
 from tests.azurite import azure_root, azurite_endpoint  # noqa: F401 (fixtures)
-from tests.gcs_stub import gcs_stub  # noqa: F401 (fixture)
+from tests.gcs_fake import gcs_fake, gcs_root  # noqa: F401 (fixtures)
 from tests.object_store import moto_endpoint, object_root, s3_root  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 11, 27, 11, 6, 44, tzinfo=UTC)
 DEMO_CASSETTE = Path(__file__).parent.parent / "fixtures" / "demo" / "cassette.yaml"
-LOCAL_STORE_FIXTURES = {"moto_endpoint", "azurite_endpoint", "object_root", "gcs_stub"}
+LOCAL_STORE_FIXTURES = {"moto_endpoint", "azurite_endpoint", "object_root", "gcs_fake"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test on a local object store (tests/object_store.py, tests/azurite.py,
-    tests/gcs_stub.py) may reach 127.0.0.1."""
+    tests/gcs_fake.py) may reach 127.0.0.1."""
     for item in items:
         if LOCAL_STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(allow_loopback)

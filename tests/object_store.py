@@ -88,7 +88,8 @@ def upload(local_root: Path, root_text: str) -> None:
             fs.put_file(str(path), f"{root.path}/{relative}")
 
 
-@pytest.fixture(params=["s3", "azure"])
+@pytest.fixture(params=["s3", "azure", "gcs"])
 def object_root(request: pytest.FixtureRequest) -> str:
-    """A fresh root on each local object store: `s3://…` (moto), `az://…` (Azurite)."""
+    """A fresh root on each local object store: `s3://…` (moto), `az://…` (Azurite),
+    `gs://…` (tests/gcs_fake.py)."""
     return request.getfixturevalue(f"{request.param}_root")

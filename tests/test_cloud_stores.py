@@ -11,6 +11,7 @@ from entra_kri.snapshot.cloud_stores import AzureLocation, azure_location
 from entra_kri.snapshot.object_storage import key_of
 from entra_kri.snapshot.roots import open_root
 from tests.azurite import AZURITE_KEY
+from tests.gcs_fake import bucket_of
 
 
 def test_an_adls_url_names_its_container_account_and_endpoint():
@@ -75,14 +76,17 @@ def test_gcs_without_application_default_credentials_names_the_fix(monkeypatch, 
         open_root("gs://bkt/fleet")
 
 
-def test_gcs_is_read_through_the_json_api_filesystem_only(gcs_stub):
-    fs = open_root("gs://bkt/fleet").storage.fs
+def test_gcs_is_read_through_the_json_api_filesystem_only(gcs_root):
+    fs = open_root(gcs_root).storage.fs
     assert type(fs) is gcsfs.core.GCSFileSystem
 
 
 @pytest.mark.parametrize("write", ["create_only", "open_write"])
-def test_a_create_only_write_asks_gcs_for_generation_0_and_a_second_is_refused(gcs_stub, write):
-    root = open_root("gs://bkt/fleet")
+def test_a_create_only_write_asks_gcs_for_generation_0_and_a_second_is_refused(
+        gcs_fake, gcs_root, write):
+    """gcsfs sends a create-only write as a multipart upload (`create_only`) or a resumable
+    one (`open_write`), each with ifGenerationMatch=0; the 412 of the second is "exists"."""
+    root = open_root(gcs_root)
     manifest = root.path / "manifest.json"
 
     def create(data: bytes) -> None:
@@ -95,7 +99,10 @@ def test_a_create_only_write_asks_gcs_for_generation_0_and_a_second_is_refused(g
     create(b"first")
     with pytest.raises(FileExistsError):
         create(b"second")
-    assert gcs_stub.objects == {"bkt/fleet/manifest.json": b"first"}
-    begun = [r for r in gcs_stub.requests if "upload_id" not in r.query]
-    assert len(begun) == 2
+    bucket = bucket_of(gcs_root)
+    assert gcs_fake.objects(bucket) == {"snapshots/manifest.json": b"first"}
+    begun = [r for r in gcs_fake.requests_for(bucket)
+             if r.path.startswith("/upload/") and "upload_id" not in r.query]
+    assert [r.query["uploadType"] for r in begun] == [
+        ["multipart" if write == "create_only" else "resumable"]] * 2
     assert all(r.query.get("ifGenerationMatch") == ["0"] for r in begun)

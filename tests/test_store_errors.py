@@ -3,13 +3,16 @@ traceback and no credential (docs/object-storage.md, "Azure Blob Storage")."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from gcsfs.retry import HttpError
 
 from entra_kri.cli import cli
 from entra_kri.snapshot.store_errors import store_error
+from fake_graph import allow_loopback
 from tests.azurite import AZURITE_KEY, connection_string
 from tests.conftest import DEMO_CASSETTE
+from tests.gcs_fake import bucket_of
 
 WRONG_KEY = "A" * 86 + "=="
 
@@ -83,3 +86,36 @@ def test_an_azure_refusal_names_the_request_without_its_query():
     assert refusal is not None
     assert "https://acct.blob.core.windows.net/c/k: HTTP 404 (BlobNotFound)" in refusal.cause
     assert "SECRET-SIG" not in refusal.message
+
+
+def test_a_gcs_refusal_of_a_capture_is_one_paragraph_never_quoting_gcsfs(gcs_fake, gcs_root):
+    """gcsfs raises GCS's 403 as a plain OSError holding the request's URL and GCS's text:
+    the message says what was refused and the fix, and quotes neither."""
+    gcs_fake.refuse(bucket_of(gcs_root), 403)
+    result = capture_to(gcs_root)
+    assert result.exit_code == 1, result.output
+    assert "Google Cloud Storage refused a request: HTTP 403" in result.output
+    assert "Storage Object User role" in result.output
+    assert "Forbidden" not in result.output and gcs_fake.endpoint not in result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
+
+
+def test_a_gcs_refusal_of_a_read_names_the_root_and_the_fix(gcs_fake, gcs_root):
+    gcs_fake.refuse(bucket_of(gcs_root), 403)
+    result = CliRunner().invoke(cli, ["verify", gcs_root])
+    assert result.exit_code == 1, result.output
+    assert f"{gcs_root}: access denied by the store." in result.output
+    assert "Forbidden" not in result.output and gcs_fake.endpoint not in result.output
+
+
+@allow_loopback
+@pytest.mark.parametrize("store_root", ["s3_root", "gcs_root"])
+def test_a_capture_to_a_missing_bucket_is_one_paragraph(store_root, request):
+    """s3fs and gcsfs answer a write to a bucket that does not exist with FileNotFoundError,
+    first met when the lease is created (Azure's 404 is test_capture_to_a_missing_container)."""
+    scheme = request.getfixturevalue(store_root).split("://")[0]
+    result = capture_to(f"{scheme}://no-such-bucket-here/snapshots")
+    assert result.exit_code == 1, result.output
+    assert f"{scheme}://no-such-bucket-here/snapshots/" in result.output
+    assert "there is no such bucket" in result.output and "create the bucket" in result.output
+    assert "Traceback" not in result.output

@@ -34,6 +34,7 @@ from entra_kri.errors import ConfigurationError, StoreError
 from entra_kri.snapshot.object_lock import check_object_lock, s3_hold
 from entra_kri.snapshot.retention import Retention
 from entra_kri.snapshot.storage import Entry, Hold, IncompleteUpload
+from entra_kri.snapshot.store_errors import gcs_forbidden
 
 DUCKDB_PROTOCOL_PREFIX = "entra-kri-"
 
@@ -223,7 +224,7 @@ class ObjectStorage:
             return StoreError(f"{path}: no usable credentials for {self.scheme}:// were found.",
                               f"Give them as the store's tools expect: {self.credential_sources} "
                               "(docs/object-storage.md); never on the command line.")
-        if isinstance(exc, PermissionError):
+        if isinstance(exc, PermissionError) or gcs_forbidden(exc):
             return StoreError(f"{path}: access denied by the store.",
                               "Grant this identity read access to the bucket or container "
                               "(list and get), or use credentials that have it "
@@ -246,8 +247,9 @@ def is_store_failure(exc: BaseException) -> bool:
 
 
 def _modified(info: dict[str, Any]) -> float | None:
-    """When an object was last written, from fsspec's `info` (each library names it)."""
-    moment = info.get("LastModified") or info.get("last_modified") or info.get("updated")
+    """When an object was last written, from fsspec's `info` (each library names it: gcsfs
+    as `mtime`, its `updated` being GCS's text)."""
+    moment = info.get("LastModified") or info.get("last_modified") or info.get("mtime")
     if isinstance(moment, datetime):
         return moment.timestamp()
     return None

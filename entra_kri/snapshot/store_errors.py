@@ -1,8 +1,9 @@
 """An Azure Blob or GCS refusal as one paragraph: what the store said and what to do.
 
 adlfs lets the Azure SDK's exceptions through (a wrong key, a missing container,
-an endpoint that does not answer), and gcsfs raises its own `HttpError`; neither
-is an `OSError` the commands already explain. Reads go through `ObjectStorage`,
+an endpoint that does not answer), and gcsfs raises its own `HttpError`, and GCS's
+403 as a plain `OSError` (`gcs_forbidden`); none is an `OSError` the commands
+already explain. Reads go through `ObjectStorage`,
 which names the object that failed; what escapes elsewhere (a capture's writes,
 the lease) `store_error` turns into a `StoreError` built from the store's error
 code (when it is a plain word), its HTTP status and the URL without its query (where
@@ -40,9 +41,16 @@ def store_error(exc: BaseException) -> StoreError | None:
     module = type(exc).__module__
     if module.startswith("azure."):
         return _azure_error(exc)
-    if module.startswith("gcsfs."):
+    if module.startswith("gcsfs.") or gcs_forbidden(exc):
         return _gcs_error(exc)
     return None
+
+
+def gcs_forbidden(exc: BaseException) -> bool:
+    """Whether `exc` is GCS's 403 as gcsfs raises it: a plain OSError (no errno) whose text
+    begins "Forbidden: ", gcsfs's own test for it. Only that word is read; the rest, the
+    request's URL and GCS's message, is never shown."""
+    return type(exc) is OSError and exc.errno is None and str(exc).startswith("Forbidden: ")
 
 
 def _azure_error(exc: BaseException) -> StoreError:
@@ -72,7 +80,7 @@ def _azure_error(exc: BaseException) -> StoreError:
 
 
 def _gcs_error(exc: BaseException) -> StoreError:
-    status = getattr(exc, "code", None)
+    status = 403 if gcs_forbidden(exc) else getattr(exc, "code", None)
     return StoreError(f"Google Cloud Storage refused a request: HTTP {status}.",
                       GCS_FIXES.get(status, "Check the bucket and try again."))
 
