@@ -27,7 +27,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import duckdb
 from entra_kri.analysis.compute import compute_one, connect
@@ -35,6 +36,7 @@ from entra_kri.analysis.compute import compute_one, connect
 from entra_kri.errors import LakeError, SnapshotError
 from entra_kri.kris import DEFAULT_THRESHOLDS, KRI_SLUGS
 from entra_kri.snapshot.layout import MANIFEST_FILE
+from entra_kri.snapshot.roots import open_root
 from entra_kri.snapshot.tree import snapshot_dirs, tenant_dirs
 from entra_kri.snapshot.validate import Problem, Snapshot, open_snapshot, read_manifest
 
@@ -62,7 +64,7 @@ KRI_VALUE_COLUMNS = {
 class TenantExport:
     """What one export did for one tenant directory of the snapshot root."""
 
-    tenant_dir: Path
+    tenant_dir: PurePath
     exported: list[str] = field(default_factory=list)  # snapshot ids added to the lake
     present: int = 0  # snapshots already in the lake from the same manifest
     problems: list[Problem] = field(default_factory=list)  # not exported, and why
@@ -72,9 +74,20 @@ class TenantExport:
 class _Candidate:
     """A snapshot the lake lacks, with its manifest's SHA-256 when the lake was compared."""
 
-    path: Path
+    path: PurePath
     tenant_id: str
     manifest_sha256: str
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to a --jobs worker by its location as text (an object's URL): a path in a
+        # store holds the store's client, which does not pickle, and the store's
+        # credentials must come from the worker's environment, never through a pipe.
+        return _candidate_at, (str(self.path), self.tenant_id, self.manifest_sha256)
+
+
+def _candidate_at(location: str, tenant_id: str, manifest_sha256: str) -> _Candidate:
+    """A candidate received by a worker: its snapshot reopened where `location` says."""
+    return _Candidate(open_root(location).path, tenant_id, manifest_sha256)
 
 
 @dataclass(frozen=True)
@@ -87,8 +100,9 @@ class _Pending:
     scratch: Path
 
 
-def export_lake(root: Path, lake: Path, jobs: int = 1) -> Iterator[TenantExport]:
-    """Export every verified snapshot under `root` that `lake` does not hold yet, and
+def export_lake(root: PurePath, lake: Path, jobs: int = 1) -> Iterator[TenantExport]:
+    """Export every verified snapshot under `root` (a local directory, or a path in an
+    object store from `open_root`) that `lake` does not hold yet, and
     yield what was done for each tenant once its rows are committed. A snapshot that
     fails verification, or whose manifest no longer matches the rows the lake holds
     for it, is reported in `problems` and not exported.
@@ -115,7 +129,7 @@ def export_lake(root: Path, lake: Path, jobs: int = 1) -> Iterator[TenantExport]
             yield result
 
 
-def _compare_tenant(tenant_dir: Path, lake: Path) -> tuple[TenantExport, list[_Candidate]]:
+def _compare_tenant(tenant_dir: PurePath, lake: Path) -> tuple[TenantExport, list[_Candidate]]:
     """What the lake lacks of a tenant directory's snapshots, and what does not match."""
     result = TenantExport(tenant_dir)
     candidates: list[_Candidate] = []

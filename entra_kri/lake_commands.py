@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import Any
 
 import click
 
@@ -14,7 +15,7 @@ from entra_kri.analysis.lake import export_lake
 from entra_kri.analysis.rows import render_csv, render_table
 from entra_kri.errors import SnapshotError
 from entra_kri.lock import tenant_lock
-from entra_kri.options import format_option
+from entra_kri.options import ROOT, format_option
 from entra_kri.snapshot.roots import is_url
 from entra_kri.tenant_text import visible
 
@@ -26,28 +27,31 @@ def lake() -> None:
     """A Parquet lake of every tenant's KRIs and staged tables, for DuckDB and Spark."""
 
 
-LOCAL_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
+class LakeType(click.Path):
+    """LAKE: a local folder. A store's URL is refused naming the fix (docs/lake.md): the
+    export rewrites month files by rename and keeps its lock beside them, on local disk."""
 
+    def __init__(self, exists: bool) -> None:
+        super().__init__(path_type=Path, file_okay=False, exists=exists)
 
-def _local_root(ctx: click.Context, param: click.Parameter, value: str) -> Path:
-    """ROOT of `lake export`: a local directory; a store's URL is refused naming the fix
-    (the export reads snapshots from local disk only, docs/lake.md)."""
-    if is_url(value):
-        raise click.BadParameter(
-            f"{value} is a URL: lake export reads a local snapshot root only. Copy the "
-            "snapshots to a local directory first (for example with `aws s3 sync`), check "
-            "the copy with `entra-kri verify`, then export that directory.", ctx, param)
-    return LOCAL_DIR.convert(value, param, ctx)
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and is_url(value):
+            self.fail(f"{value} is a URL: a lake is a local folder. Export to a local folder, "
+                      "then copy it to the store with the store's sync tool (`aws s3 sync "
+                      "LAKE s3://BUCKET/PREFIX`, `azcopy sync`, `gcloud storage rsync`; "
+                      "docs/lake.md, \"Pointing Databricks, Fabric or Synapse at the "
+                      "lake\").", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 @lake.command("export")
-@click.argument("root", metavar="ROOT", callback=_local_root)
-@click.option("--to", "lake_dir", required=True,
-              type=click.Path(path_type=Path, file_okay=False),
-              help="The lake folder (created if missing).")
+@click.argument("root", metavar="ROOT", type=ROOT)
+@click.option("--to", "lake_dir", required=True, type=LakeType(exists=False),
+              help="The lake folder, on local disk (created if missing).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Snapshots verified and computed at once, each in its own process.")
-def export(root: Path, lake_dir: Path, jobs: int) -> None:
+def export(root: PurePath, lake_dir: Path, jobs: int) -> None:
     """Add every verified snapshot under ROOT that the lake lacks (running twice adds nothing)."""
     started = time.monotonic()
     exported = present = 0
@@ -73,8 +77,7 @@ def export(root: Path, lake_dir: Path, jobs: int) -> None:
 
 @lake.command("query")
 @click.argument("name", required=False)
-@click.argument("lake_dir", metavar="LAKE", required=False,
-                type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("lake_dir", metavar="LAKE", required=False, type=LakeType(exists=True))
 @format_option("table", "json", "csv")
 def query(name: str | None, lake_dir: Path | None, fmt: str) -> None:
     """Run the fleet question NAME (analysis/sql/fleet/NAME.sql) on LAKE; no NAME: list them."""

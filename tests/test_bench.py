@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
 
 import entra_kri.analysis as analysis_package
+import pytest
 from click.testing import CliRunner
 from entra_kri.analysis.compute import compute_kris
 
@@ -154,3 +156,17 @@ def test_lake_export_bench_exports_then_nothing_then_the_held_back_day():
     assert [report[k]["exported"] for k in ("first", "again", "one_new_day")] == [2, 0, 2]
     assert report["again"]["already_there"] == 2 and report["again"]["files"] > 0
     assert report["one_new_day"]["kri_values_rows"] == 2 * report["first"]["kri_values_rows"]
+
+
+@allow_loopback
+def test_lake_export_bench_exports_the_same_lake_from_s3_as_from_local_disk():
+    pytest.importorskip("moto.server", reason="moto is not installed: make install")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    result = CliRunner().invoke(lake_export_bench, ["--tenants", "2", "--days", "1",
+                                                    "--store", "s3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    phases = ("first", "again", "one_new_day")
+    assert [report["s3"][k]["exported"] for k in phases] == [2, 0, 2]
+    assert [report["s3"][k]["rows"] for k in phases] == [report[k]["rows"] for k in phases]
+    assert os.environ.get("AWS_ENDPOINT_URL") == endpoint  # put back as it was

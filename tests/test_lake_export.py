@@ -256,14 +256,3 @@ def test_a_corrupt_lake_file_is_one_paragraph_not_a_traceback(copy):
         assert result.exit_code == 1, (args, result.output)
         assert "data.parquet" in result.stderr and "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
-
-
-def test_an_object_store_root_is_refused_naming_the_local_copy_to_export(tmp_path):
-    """lake export reads a local root only (docs/lake.md): a URL is a usage error that says
-    so and how to get a local copy, not "directory does not exist"."""
-    result = CliRunner().invoke(cli, ["lake", "export", "s3://bucket/snapshots",
-                                      "--to", str(tmp_path / "lake")])
-    assert result.exit_code == 2, result.output
-    assert "lake export reads a local snapshot root only" in result.output
-    assert "does not exist" not in result.output
-    assert not (tmp_path / "lake").exists()

@@ -1,7 +1,7 @@
 """The README's "Snapshots on object storage" walk-through, run as written (on a free port
 instead of 9000): the demo captured straight to a local S3 gives the KRIs of the same
-cassette captured to local disk, `verify`, `trend` and `report` read it, and a capture
-killed midway leaves no snapshot and only leftovers that `gc` removes."""
+cassette captured to local disk, `verify`, `trend`, `report` and `lake export` read it,
+and a capture killed midway leaves no snapshot and only leftovers that `gc` removes."""
 
 from __future__ import annotations
 
@@ -64,6 +64,9 @@ def test_the_readme_object_storage_walk_through_works_as_written(workdir, tmp_pa
     table = CliRunner().invoke(cli, ["kri", path]).stdout
     assert table in out  # the same KRIs, to the last digit
     assert (workdir / "report-s3.html").stat().st_size > 0
+    tenant = Path(path).parent.name
+    assert f"{tenant}: 1 exported, 0 already in the lake, 0 refused" in out
+    assert list((workdir / "lake-s3" / "kri_values").glob(f"tenant_id={tenant}/*/*.parquet"))
     # An object-store root keeps its history cache in the user's cache directory, never in
     # the store (docs/object-storage.md, "The history cache of a root in a store").
     assert list(home.glob(".cache/entra-kri/history/*/history.duckdb")), "no history cache"
