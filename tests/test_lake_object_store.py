@@ -14,6 +14,7 @@ from entra_kri.analysis.lake import KRI_DATASET, _Candidate, export_lake
 from bench.lake_export import fleet_tenant_id, replayed_demo
 from bench.series import make_series
 from entra_kri.cli import cli
+from entra_kri.snapshot.object_storage import ObjectStorage
 from entra_kri.snapshot.roots import open_root
 from tests.azurite import AZURITE_KEY
 from tests.object_store import FAKE_CREDENTIALS, store, upload
@@ -102,6 +103,30 @@ def test_jobs_2_on_a_store_root_names_a_changed_object_by_url_and_exports_the_ot
                if TENANTS[1] in name)
     for dataset in datasets(local_lake):
         assert rows(lake, dataset) == rows(local_lake, dataset), dataset
+
+
+def test_a_store_failing_mid_export_stops_it_in_one_paragraph_keeping_what_was_committed(
+        local_export, s3_root, tmp_path, monkeypatch):
+    local_root, local_lake = local_export
+    upload(local_root, s3_root)
+    reading = ObjectStorage.open_read
+
+    def unreachable_for_the_second_tenant(storage, path):
+        if TENANTS[1] in str(path) and path.name == "users.ndjson.gz":
+            raise storage.error(ConnectionError("to https://x?sig=SECRET refused"), path)
+        return reading(storage, path)
+
+    monkeypatch.setattr(ObjectStorage, "open_read", unreachable_for_the_second_tenant)
+    lake = tmp_path / "lake"
+    result = CliRunner().invoke(cli, ["lake", "export", s3_root, "--to", str(lake)])
+    assert result.exit_code == 1, result.output
+    assert f"{s3_root}/{TENANTS[1]}/" in result.stderr
+    assert "could not be reached" in result.stderr
+    assert "SECRET" not in result.output and "Traceback" not in result.output
+    assert result.stdout.splitlines() == [
+        f"{TENANTS[0]}: {DAYS} exported, 0 already in the lake, 0 refused"]
+    assert rows(lake, KRI_DATASET) == rows(local_lake, KRI_DATASET,
+                                           f"tenant_id = '{TENANTS[0]}'")
 
 
 def test_a_snapshot_goes_to_a_jobs_worker_as_its_url_and_no_credential(object_root):
