@@ -75,15 +75,17 @@ class Lease:
         self.seconds = seconds
         self.renew_every = seconds / 3
 
-    def create(self, holder: Mapping[str, Any]) -> bool:
+    def create(self, holder: Mapping[str, Any]) -> LockState | None:
+        body = self._body(holder)
         try:
-            return self.blob.create(self._body(holder))
+            identity = self.blob.create(body)
         except FileNotFoundError as exc:  # s3fs's and gcsfs's answer when there is no bucket
             raise StoreError(
                 f"{self.where}: the lease cannot be written: there is no such bucket (or "
                 "these credentials may not see it).",
                 "Check the URL, and the endpoint and account the credentials are for, or "
                 "create the bucket.") from exc
+        return None if identity is None else LockState(json.loads(body), 0.0, identity)
 
     def read(self) -> LockState | None:
         version = self.blob.get()
@@ -139,10 +141,10 @@ class _BucketObject:
 class _S3Object(_BucketObject):
     """An S3 object through s3fs, which turns S3's errors into OSError."""
 
-    def create(self, data: bytes) -> bool:
+    def create(self, data: bytes) -> str | None:
         # No object where one is required cannot happen here: a 404 is a missing bucket.
-        return self._conditional("put_object", FileExistsError, Body=data,
-                                 IfNoneMatch="*") is not None
+        response = self._conditional("put_object", FileExistsError, Body=data, IfNoneMatch="*")
+        return None if response is None else response["ETag"]
 
     def replace_if(self, etag: str, data: bytes) -> str | None:
         response = self._conditional("put_object", FileNotFoundError, Body=data, IfMatch=etag)
@@ -185,9 +187,10 @@ class _AzureBlob:
     def get(self) -> _Version | None:
         return self._conditional(self._get(), {404})
 
-    def create(self, data: bytes) -> bool:
+    def create(self, data: bytes) -> str | None:
         # A 404 here is a missing container, not a condition: raised.
-        return self._conditional(self._upload(data, overwrite=False), {409, 412}) is not None
+        answer = self._conditional(self._upload(data, overwrite=False), {409, 412})
+        return None if answer is None else answer["etag"]
 
     def replace_if(self, etag: str, data: bytes) -> str | None:
         answer = self._conditional(self._upload(data, overwrite=True, if_match=etag),
@@ -228,9 +231,10 @@ class _GcsObject(_BucketObject):
     that did not hold) into FileExistsError and its 404 into FileNotFoundError; the
     object's identity is its generation, new at every write."""
 
-    def create(self, data: bytes) -> bool:
+    def create(self, data: bytes) -> str | None:
         # A 404 here is a missing bucket, not a condition: raised.
-        return self._upload(data, "0") is not None
+        written = self._upload(data, "0")
+        return None if written is None else str(written["generation"])
 
     def replace_if(self, generation: str, data: bytes) -> str | None:
         written = self._upload(data, generation)

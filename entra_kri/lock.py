@@ -65,24 +65,27 @@ class LockFileStore:
         self.path = path
         self.where = str(path)
 
-    def create(self, holder: Mapping[str, Any]) -> bool:
-        """Write the lock unless one exists; False if one does. OSError if the write fails."""
+    def create(self, holder: Mapping[str, Any]) -> LockState | None:
+        """Write the lock unless one exists: the lock as written; None if one exists.
+        OSError if the write fails."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
+        content = json.dumps(dict(holder)).encode()
         try:
             fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             try:
-                os.write(fd, json.dumps(dict(holder)).encode())
+                os.write(fd, content)
                 os.fsync(fd)
+                written = os.fstat(fd)  # linking keeps the inode and its mtime
             finally:
                 os.close(fd)
             os.link(temporary, self.path)
         except FileExistsError:
-            return False
+            return None
         finally:
             with suppress(FileNotFoundError):
                 temporary.unlink()
-        return True
+        return LockState(dict(holder), 0.0, _identity(written, content))
 
     def read(self) -> LockState | None:
         """The lock as it is now, or None when there is none."""
@@ -96,10 +99,8 @@ class LockFileStore:
             holder = json.loads(content)
         except ValueError:
             holder = None
-        identity = hashlib.sha256(
-            f"{stat.st_ino}:{stat.st_mtime_ns}:".encode() + content).hexdigest()[:32]
         return LockState(holder if isinstance(holder, dict) else None,
-                         time.time() - stat.st_mtime, identity)
+                         time.time() - stat.st_mtime, _identity(stat, content))
 
     def remove_if(self, seen: LockState) -> bool:
         """Remove the lock if it is still `seen`; True for the one caller that removed it."""
@@ -120,6 +121,11 @@ class LockFileStore:
     def renew(self, seen: LockState, holder: Mapping[str, Any]) -> LockState | None:
         """Nothing to do (`hold` never asks): a lock file never expires."""
         return seen
+
+
+def _identity(stat: os.stat_result, content: bytes) -> str:
+    """A lock file's identity: its inode, when it was written and what it holds."""
+    return hashlib.sha256(f"{stat.st_ino}:{stat.st_mtime_ns}:".encode() + content).hexdigest()[:32]
 
 
 def _alive(pid: int) -> bool:
@@ -194,7 +200,8 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
     me = {"pid": os.getpid(), "host": host, "token": uuid.uuid4().hex,
           "started": datetime.now(UTC).strftime(UTC_TEXT)}
     for _attempt in range(attempts):
-        if store.create(me):
+        created = store.create(me)
+        if created is not None:
             break
         state = store.read()
         if state is None:
@@ -213,7 +220,7 @@ def hold(store: LockStore, attempts: int = 3) -> Iterator[None]:
             f"Run again. If this repeats and no run is in progress, delete "
             f"{store.where}{guards}.",
         )
-    held = _Held(store.read())
+    held = _Held(created)
     renewing = _Renewal(store, held, me) if lease else None
     try:
         yield

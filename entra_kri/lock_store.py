@@ -32,8 +32,9 @@ class LockStore(Protocol):
     renew_every: float | None
     """Seconds between renewals while the lock is held; None: it never expires."""
 
-    def create(self, holder: Mapping[str, Any]) -> bool:
-        """Write the lock unless one exists; False if one does."""
+    def create(self, holder: Mapping[str, Any]) -> LockState | None:
+        """Write the lock unless one exists: the lock as written (no read needed, so a
+        holder never fails to know what to release); None if one exists."""
 
     def read(self) -> LockState | None:
         """The lock as it is now, or None when there is none."""

@@ -231,3 +231,31 @@ def test_a_capture_to_a_store_is_locked_by_its_lease_and_releases_it(object_root
     tenant_dir = snapshot.path.parent
     assert snapshot.storage.entry(snapshot.path / "manifest.json") is not None
     assert snapshot.storage.entry(tenant_dir / LOCK_FILE) is None  # released
+
+
+def test_a_created_lease_is_known_as_written_without_reading_it_back(tenant):
+    """The lease as `create` returns it is the one a read finds: same ETag or generation,
+    same holder, so its holder can renew and release it without a read."""
+    storage, path = tenant
+    lease = lease_store(storage, path / LOCK_FILE)
+    created = lease.create({"pid": 1, "host": "here", "token": "t"})
+    found = lease.read()
+    assert created is not None and found is not None
+    assert (created.identity, created.holder) == (found.identity, found.holder)
+    assert lease.create({"pid": 2, "host": "here", "token": "u"}) is None  # one exists
+
+
+def test_a_lease_is_released_even_when_the_store_fails_a_read_right_after_taking_it(
+        s3_tenant):
+    """A read failing just after the lease was created used to end the run with the lease
+    left in place, blocking the tenant for 10 minutes: the holder never reads it back now."""
+    storage, path = s3_tenant
+    lease = lease_store(storage, path / LOCK_FILE)
+
+    def unreachable():
+        raise OSError("endpoint unreachable")
+
+    lease.read = unreachable
+    with hold(lease):
+        assert _lease(s3_tenant) is not None
+    assert _lease(s3_tenant) is None

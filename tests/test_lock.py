@@ -147,3 +147,15 @@ def test_a_local_lock_file_is_judged_by_its_process_even_if_it_holds_an_expires(
         {"pid": 2**22 + 12345, "host": socket.gethostname(), "expires": "2999-01-01T00:00:00Z"}))
     with tenant_lock(tmp_path):
         assert "expires" not in json.loads((tmp_path / LOCK_FILE).read_text())
+
+
+def test_a_created_lock_file_is_known_as_written_without_reading_it_back(tmp_path):
+    """`create` returns the lock a read finds (the identity `remove_if` checks), so its
+    holder releases it without reading it first."""
+    store = lock.LockFileStore(tmp_path / LOCK_FILE)
+    created = store.create({"pid": os.getpid(), "host": "here"})
+    found = store.read()
+    assert created is not None and found is not None
+    assert (created.identity, created.holder) == (found.identity, found.holder)
+    assert store.create({"pid": 1, "host": "here"}) is None  # one exists
+    assert store.remove_if(created) and not (tmp_path / LOCK_FILE).exists()
