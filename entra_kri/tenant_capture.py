@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from entra_kri.config import TenantSettings
+from entra_kri.errors import StoreError
 from entra_kri.lock import tenant_lock
 from entra_kri.logs import show_progress
 from entra_kri.snapshot.roots import Root
+from entra_kri.snapshot.store_errors import store_error
 from entra_kri.snapshotter.capture import WORKERS, take_snapshot
 from entra_kri.snapshotter.clouds import resolve_cloud
 from entra_kri.snapshotter.credentials import Credential, CredentialSource
@@ -69,6 +71,12 @@ def tenant_capture(settings: TenantSettings, root: Root,
     loaded = credential if credential is not None else credential_source(settings).load()
     connection = connection_for(settings)
     client = connection.client(loaded)
-    with tenant_lock(root.path / settings.tenant_id, root.storage):
-        yield TenantCapture(connection, client, root,
-                            timedelta(hours=settings.signin_window_hours))
+    try:
+        with tenant_lock(root.path / settings.tenant_id, root.storage):
+            yield TenantCapture(connection, client, root,
+                                timedelta(hours=settings.signin_window_hours))
+    except Exception as exc:  # the store's own failure, as one paragraph naming the root
+        refusal = store_error(exc)
+        if refusal is None:
+            raise
+        raise StoreError(f"{root.path}: {refusal.cause}", refusal.fix) from exc

@@ -49,11 +49,14 @@ _AWS = ("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the instan
 _AZURE = ("AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with "
           "AZURE_STORAGE_ACCOUNT_KEY")
 _GOOGLE = "Google's application default credentials (GOOGLE_APPLICATION_CREDENTIALS)"
+# adlfs's filesystem with an Azure SDK client that gives up on a silent endpoint in
+# seconds (docs/object-storage.md, "When a store does not answer").
+_ADLFS = "entra_kri.snapshot.azure_filesystem:AzureFileSystem"
 STORES = {
     "s3": Store("s3fs", "s3", "s3", _AWS),
-    "az": Store("adlfs", "azure", "az", _AZURE),
-    "abfs": Store("adlfs", "azure", "abfs", _AZURE),
-    "abfss": Store("adlfs", "azure", "abfs", _AZURE),
+    "az": Store("adlfs", "azure", "az", _AZURE, _ADLFS),
+    "abfs": Store("adlfs", "azure", "abfs", _AZURE, _ADLFS),
+    "abfss": Store("adlfs", "azure", "abfs", _AZURE, _ADLFS),
     # gcsfs's default adds gRPC calls for zonal buckets; its JSON API filesystem speaks
     # plain HTTPS only (docs/object-storage.md, "Google Cloud Storage").
     "gs": Store("gcsfs", "gcs", "gs", _GOOGLE, "gcsfs.core:GCSFileSystem"),

@@ -16,6 +16,7 @@ import re
 from urllib.parse import urlsplit
 
 from entra_kri.errors import StoreError
+from entra_kri.snapshot.store_retries import AZURE_CONNECT_ATTEMPTS, CONNECT_TIMEOUT_SECONDS
 
 # Azure's error codes are words such as AuthorizationFailure or ContainerNotFound.
 _PLAIN_CODE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
@@ -64,8 +65,9 @@ def _azure_error(exc: BaseException) -> StoreError:
             "AZURE_STORAGE_CONNECTION_STRING or an account key or SAS token instead.")
     if response is None:  # no answer at all: DNS, refused connection, TLS, timeout
         return StoreError(
-            f"The Azure Blob endpoint could not be reached ({type(exc).__name__}; the Azure "
-            "SDK retried for about a minute and a half).",
+            f"The Azure Blob endpoint could not be reached ({type(exc).__name__}, after "
+            f"{AZURE_CONNECT_ATTEMPTS} attempts to connect of {CONNECT_TIMEOUT_SECONDS} s at "
+            "most each).",
             "Check the endpoint in AZURE_STORAGE_CONNECTION_STRING (or the account name), "
             "the network and any proxy between here and the storage account.")
     status = getattr(exc, "status_code", None) or response.status_code
