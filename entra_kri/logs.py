@@ -46,6 +46,12 @@ def configure_logging(fmt: str = "text", quiet: bool = False, verbose: bool = Fa
     logger.handlers[:] = [handler]
     logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False
+    # The libraries' own log lines (gcsfs logs a traceback when it gives up on a request)
+    # would reach stderr through Python's last-resort handler: they may quote endpoints and
+    # signed URLs, and the failure is reported as one paragraph anyway.
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
 
 
 def show_progress() -> bool:

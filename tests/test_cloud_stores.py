@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fsspec
 import gcsfs.core
 import pytest
 
@@ -78,7 +79,8 @@ def test_gcs_without_application_default_credentials_names_the_fix(monkeypatch, 
 
 def test_gcs_is_read_through_the_json_api_filesystem_only(gcs_root):
     fs = open_root(gcs_root).storage.fs
-    assert type(fs) is gcsfs.core.GCSFileSystem
+    assert isinstance(fs, gcsfs.core.GCSFileSystem)  # entra-kri's, with its timeout and tries
+    assert not isinstance(fs, fsspec.get_filesystem_class("gs"))  # gcsfs's default: gRPC too
 
 
 @pytest.mark.parametrize("write", ["create_only", "open_write"])

@@ -58,8 +58,10 @@ STORES = {
     "abfs": Store("adlfs", "azure", "abfs", _AZURE, _ADLFS),
     "abfss": Store("adlfs", "azure", "abfs", _AZURE, _ADLFS),
     # gcsfs's default adds gRPC calls for zonal buckets; its JSON API filesystem speaks
-    # plain HTTPS only (docs/object-storage.md, "Google Cloud Storage").
-    "gs": Store("gcsfs", "gcs", "gs", _GOOGLE, "gcsfs.core:GCSFileSystem"),
+    # plain HTTPS only (docs/object-storage.md, "Google Cloud Storage"), here with the
+    # timeout and tries of "When a store does not answer".
+    "gs": Store("gcsfs", "gcs", "gs", _GOOGLE,
+                "entra_kri.snapshot.gcs_filesystem:GCSFileSystem"),
 }
 _URL = re.compile(r"\A([A-Za-z][A-Za-z0-9+.-]*)://(.*)\Z", re.DOTALL)
 

@@ -27,3 +27,7 @@ AZURE_CLIENT_OPTIONS: dict[str, Any] = {
     "increment_base": 2,
 }
 """Keyword arguments of the Azure SDK's `BlobServiceClient` (its `ExponentialRetry`)."""
+
+GCS_ATTEMPTS = 3
+"""Tries of each GCS request (gcsfs's default is 6): after a failure, a 408, 429 or 5xx
+answer or a connection that failed, it waits about 1.5, then 2.5 s."""
