@@ -9,9 +9,10 @@ object of its own written once, ROOT/<tenant>/pruned/<snapshot_id>.json.
 
 A snapshot under retention is never pruned, whatever the keep rules say: under
 the configuration's `retention_days` (counted from its capture), or while the
-store itself refuses to delete one of its objects (S3 Object Lock, a legal
-hold). The plan keeps it and says why (docs/configuration.md, "Retention";
-docs/object-storage.md, "Retention (S3 Object Lock)").
+store itself refuses to delete one of its objects (S3 Object Lock, an Azure
+immutability policy, a legal hold). The plan keeps it and says why
+(docs/configuration.md, "Retention"; docs/object-storage.md, "Retention (S3 Object
+Lock)" and "Retention on Azure Blob Storage").
 """
 
 from __future__ import annotations

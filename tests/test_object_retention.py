@@ -64,11 +64,12 @@ def test_a_bucket_without_object_lock_is_refused_before_anything_is_written(s3_r
     assert store(s3_root).fs.ls(bucket) == []
 
 
-def test_retention_on_a_store_other_than_s3_is_refused_saying_so():
-    storage = ObjectStorage(fsspec.filesystem("memory"), "az")
+def test_retention_on_gcs_is_refused_saying_so():
+    """(Azure's refusal names what the container lacks: tests/test_blob_immutability.py.)"""
+    storage = ObjectStorage(fsspec.filesystem("memory"), "gs")
     with pytest.raises(ConfigurationError) as refused:
-        storage.with_retention(Retention(30, "governance"), storage.path("container/prefix"))
-    assert "entra-kri writes no retention to az:// stores" in refused.value.message
+        storage.with_retention(Retention(30, "governance"), storage.path("bucket/prefix"))
+    assert "entra-kri writes no retention to gs:// stores" in refused.value.message
 
 
 def test_prune_on_an_object_root_keeps_what_s3_still_holds_and_says_why(tmp_path, locked_root):
@@ -86,18 +87,26 @@ def test_prune_on_an_object_root_keeps_what_s3_still_holds_and_says_why(tmp_path
 
     result = CliRunner().invoke(cli, ["prune", locked_root, "--keep-daily", "1"])
 
-    assert result.exit_code == 0, result.output
     until_text = until.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert (f"kept {tenant_dir / snapshots[2].name}: under S3 Object Lock (GOVERNANCE) until "
-            f"{until_text}") in result.stdout
-    assert (f"kept {tenant_dir / snapshots[1].name}: under an S3 legal hold until it is "
+    assert_kept_the_two_held(result, root, snapshots,
+                             f"S3 Object Lock (GOVERNANCE) until {until_text}", "an S3 legal hold")
+    # (moto still lists a prefix whose objects are all deleted in a versioned bucket; S3
+    # does not: the manifests, files and records checked say what is left.)
+    assert root.storage.fs.find(key_of(tenant_dir / snapshots[0].name)) == []
+
+
+def assert_kept_the_two_held(result, root, snapshots, dated_hold: str, legal_hold: str) -> None:
+    """`prune --keep-daily 1` over the 5 `snapshots` kept the newest, snapshots[2] under
+    `dated_hold` and snapshots[1] under `legal_hold`, and pruned the other two, recording
+    each so that the chain still verifies."""
+    tenant_dir = root.path / TENANT_ID
+    assert result.exit_code == 0, result.output
+    assert f"kept {tenant_dir / snapshots[2].name}: under {dated_hold}" in result.stdout
+    assert (f"kept {tenant_dir / snapshots[1].name}: under {legal_hold} until it is "
             "lifted") in result.stdout
     assert f"{TENANT_ID}: kept 3 (2 under retention), pruned 2" in result.stdout
-    # (moto still lists a prefix whose objects are all deleted in a versioned bucket; S3
-    # does not: the manifests and files say what is left.)
     assert [root.storage.entry(tenant_dir / p.name / MANIFEST_FILE) is not None
             for p in snapshots] == [False, True, True, False, True]
-    assert root.storage.fs.find(key_of(tenant_dir / snapshots[0].name)) == []
     assert sorted(root.storage.list_dir(tenant_dir / "pruned")) == [
         f"{snapshots[0].name}.json", f"{snapshots[3].name}.json"]
     assert verify_tenant(tenant_dir, root.storage).all_problems == []

@@ -21,6 +21,9 @@ from typing import Any
 
 from entra_kri.errors import ConfigurationError
 
+AZURE_SCHEMES = frozenset({"az", "abfs", "abfss"})
+"""The URL schemes of Azure Blob Storage (adlfs)."""
+
 # CONTAINER@ACCOUNT.(dfs|blob).ENDPOINT-SUFFIX, the host part of an ADLS Gen2 URL.
 _AZURE_HOST = re.compile(
     r"\A(?P<container>[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])?)"

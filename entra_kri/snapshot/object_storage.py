@@ -31,6 +31,8 @@ import duckdb
 from fsspec import AbstractFileSystem
 
 from entra_kri.errors import ConfigurationError, StoreError
+from entra_kri.snapshot.blob_immutability import azure_hold, check_version_immutability
+from entra_kri.snapshot.cloud_stores import AZURE_SCHEMES
 from entra_kri.snapshot.object_lock import check_object_lock, s3_hold
 from entra_kri.snapshot.retention import Retention
 from entra_kri.snapshot.storage import Entry, Hold, IncompleteUpload
@@ -139,7 +141,10 @@ class ObjectStorage:
     def with_retention(self, retention: Retention, root: PurePath) -> ObjectStorage:
         """This store writing every object under `retention` (S3 Object Lock).
         ConfigurationError, before anything is written, where that cannot be kept: a
-        store other than S3, or a bucket without Object Lock enabled."""
+        store other than S3 (on Azure, naming what the container lacks), or a bucket
+        without Object Lock enabled."""
+        if self.scheme in AZURE_SCHEMES:
+            check_version_immutability(self.fs, root, key_of(root).partition("/")[0])
         if self.scheme != "s3":
             raise ConfigurationError(
                 f"{root}: retention_days is kept with S3 Object Lock, and entra-kri writes no "
@@ -152,10 +157,12 @@ class ObjectStorage:
                              self.account_host)
 
     def held(self, path: PurePath, now: datetime) -> Hold | None:
-        if self.scheme != "s3":
-            return None
         bucket, _, key = key_of(path).partition("/")
-        return s3_hold(self.fs, bucket, key, now)
+        if self.scheme == "s3":
+            return s3_hold(self.fs, bucket, key, now)
+        if self.scheme in AZURE_SCHEMES:
+            return azure_hold(self.fs, bucket, key, now)
+        return None
 
     def _object_lock(self) -> dict[str, Any]:
         """The arguments that lock an object written now under the retention, if any."""

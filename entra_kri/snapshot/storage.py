@@ -107,7 +107,8 @@ class Storage(Protocol):
 
     def held(self, path: PurePath, now: datetime) -> Hold | None:
         """What keeps the store itself from deleting the file at `path` at `now` (S3 Object
-        Lock, a legal hold); None when nothing does, as on a local disk."""
+        Lock, an Azure immutability policy, a legal hold); None when nothing does, as on a
+        local disk."""
 
 
 class _SyncedFile(io.FileIO):
