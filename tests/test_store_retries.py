@@ -32,7 +32,7 @@ from tests.object_store import use_moto
 
 pytestmark = allow_loopback
 
-UNREACHABLE_BOUND_SECONDS = 30  # measured: 3 to 12 s
+UNREACHABLE_BOUND_SECONDS = 30  # measured: 1 to 13 s
 SILENT_BOUND_SECONDS = 60  # measured: 24 to 28 s (two connection attempts of 10 s)
 BUSY_BOUND_SECONDS = 45  # per request retried; measured: 23 s (the SDK's defaults: 87 s)
 
